@@ -1,0 +1,69 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/** Our handle on a Kafka cluster; services never see the kafkajs types behind it. */
+export interface KafkaClient {
+  readonly clientId: string;
+  /** @internal the kafkajs instance; only this package touches it. */
+  readonly kafka: Kafka;
+  /** Resolves when the cluster answers a metadata request within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<void>;
+}
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+}
+
+/** Creates a Kafka client whose internal logs go to the service's pino logger. */
+export function createKafkaClient(opts: KafkaClientOptions): KafkaClient {
+  const log = opts.logger.child({ component: 'kafka' });
+  const kafka = new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => logEntry(log, entry),
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+  return {
+    clientId: opts.clientId,
+    kafka,
+    async ping(timeoutMs = 2_000) {
+      const admin = kafka.admin();
+      try {
+        await withTimeout(
+          (async () => {
+            await admin.connect();
+            await admin.describeCluster();
+          })(),
+          timeoutMs,
+          'kafka ping timed out',
+        );
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    },
+  };
+}
+
+function logEntry(log: Logger, { level, log: entry }: LogEntry): void {
+  const { message, timestamp: _t, logger: _l, ...rest } = entry;
+  if (level === logLevel.ERROR || level === logLevel.NOTHING) log.error(rest, message);
+  else if (level === logLevel.WARN) log.warn(rest, message);
+  else if (level === logLevel.INFO) log.info(rest, message);
+  else log.debug(rest, message);
+}
+
+/** Rejects with `message` if `promise` has not settled within `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

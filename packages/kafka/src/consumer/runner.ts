@@ -1,0 +1,148 @@
+import { DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC } from '@baton/contracts';
+import type { EachBatchPayload } from 'kafkajs';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { KafkaClient } from '../client.js';
+import type { Publisher } from '../publisher.js';
+import { processMessage, type EventHandler, type MessageContext, type Outcome, type ProcessDeps } from './process-message.js';
+
+export interface ConsumerOptions<DB> {
+  client: KafkaClient;
+  groupId: string;
+  db: Kysely<DB>;
+  handle: EventHandler<DB>;
+  /** Used for dead letters. */
+  publisher: Publisher;
+  logger: Logger;
+  topics?: string[];
+  deadLetterTopic?: string;
+  /** Name under which processed events are recorded in the inbox; defaults to the group id. */
+  inboxName?: string;
+  sessionTimeoutMs?: number;
+  retry?: { baseMs?: number; maxMs?: number };
+  partitionsConsumedConcurrently?: number;
+  /** Called after an event's transaction committed and before its offset is: the at-least-once window. */
+  onProcessed?: (outcome: Outcome, ctx: MessageContext) => void | Promise<void>;
+  /** Called with the remaining lag of a partition after each batch. */
+  onLag?: (lag: number, ctx: { topic: string; partition: number }) => void;
+}
+
+export interface ConsumerStats {
+  handled: number;
+  duplicates: number;
+  deadLettered: number;
+  groupJoins: number;
+}
+
+export interface RunningConsumer {
+  stats(): ConsumerStats;
+  /** Finishes the message in hand, commits, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/** Commit at least this often inside a long batch, to bound redelivery after a crash. */
+const COMMIT_EVERY = 100;
+
+/**
+ * Runs a consumer group member that hands each decoded event to `handle` inside a transaction that also
+ * records the event in the inbox, and commits the Kafka offset only after that transaction commits.
+ */
+export async function runConsumer<DB>(opts: ConsumerOptions<DB>): Promise<RunningConsumer> {
+  const consumerName = opts.inboxName ?? opts.groupId;
+  const log = opts.logger.child({ component: 'consumer', group: opts.groupId });
+  const stats: ConsumerStats = { handled: 0, duplicates: 0, deadLettered: 0, groupJoins: 0 };
+  const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
+  const consumer = opts.client.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout,
+    heartbeatInterval: Math.max(1_000, Math.floor(sessionTimeout / 10)),
+    allowAutoTopicCreation: false,
+  });
+  let stopping = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    stats.groupJoins += 1;
+  });
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: opts.topics ?? [LIFECYCLE_TOPIC], fromBeginning: true });
+  const base = {
+    db: opts.db,
+    handle: opts.handle,
+    publisher: opts.publisher,
+    deadLetterTopic: opts.deadLetterTopic ?? DEAD_LETTER_TOPIC,
+    consumer: consumerName,
+    logger: log,
+    retry: { baseMs: opts.retry?.baseMs ?? 200, maxMs: opts.retry?.maxMs ?? 30_000 },
+  };
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
+    eachBatch: (payload) => consumeBatch(payload, { ...opts, base, stats, isStopping: () => stopping, heartbeatMs: sessionTimeout / 5 }),
+  });
+  return {
+    stats: () => ({ ...stats }),
+    async stop() {
+      stopping = true;
+      await consumer.disconnect();
+    },
+  };
+}
+
+interface BatchDeps<DB> extends ConsumerOptions<DB> {
+  base: Omit<ProcessDeps<DB>, 'keepGoing' | 'heartbeat'>;
+  stats: ConsumerStats;
+  isStopping: () => boolean;
+  heartbeatMs: number;
+}
+
+async function consumeBatch<DB>(payload: EachBatchPayload, deps: BatchDeps<DB>): Promise<void> {
+  const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+  const keepGoing = () => isRunning() && !isStale() && !deps.isStopping();
+  const process: ProcessDeps<DB> = { ...deps.base, keepGoing, heartbeat };
+  let uncommitted: string | undefined;
+  let sinceCommit = 0;
+  for (const message of batch.messages) {
+    if (!keepGoing()) break;
+    const ctx = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+    const outcome = await withHeartbeat(heartbeat, deps.heartbeatMs, deps.base.logger, () => processMessage(message, ctx, process));
+    if (outcome === 'aborted') break;
+    count(deps.stats, outcome);
+    await deps.onProcessed?.(outcome, ctx);
+    resolveOffset(message.offset);
+    uncommitted = message.offset;
+    if (++sinceCommit >= COMMIT_EVERY) {
+      await commit(payload, batch.topic, batch.partition, uncommitted);
+      uncommitted = undefined;
+      sinceCommit = 0;
+    }
+    await heartbeat();
+  }
+  if (uncommitted !== undefined) await commit(payload, batch.topic, batch.partition, uncommitted);
+  deps.onLag?.(Number(batch.offsetLag()), { topic: batch.topic, partition: batch.partition });
+}
+
+/** Commits the offset after `offset`: Kafka's committed offset names the next message to read. */
+async function commit(payload: EachBatchPayload, topic: string, partition: number, offset: string): Promise<void> {
+  const next = (BigInt(offset) + 1n).toString();
+  await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+}
+
+function count(stats: ConsumerStats, outcome: Outcome): void {
+  if (outcome === 'handled') stats.handled += 1;
+  else if (outcome === 'duplicate') stats.duplicates += 1;
+  else if (outcome === 'dead_lettered') stats.deadLettered += 1;
+}
+
+/** Keeps the group session alive while one slow handler runs longer than the session timeout. */
+async function withHeartbeat<T>(heartbeat: () => Promise<void>, everyMs: number, log: Logger, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    heartbeat().catch((err: unknown) => log.warn({ err }, 'heartbeat during a slow handler failed'));
+  }, everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+

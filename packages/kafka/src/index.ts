@@ -1,0 +1,10 @@
+export { createKafkaClient, withTimeout, type KafkaClient, type KafkaClientOptions } from './client.js';
+export { ensureTopics, deleteTopics, lifecycleTopics, type TopicSpec } from './topics.js';
+export { createPublisher, type Publisher, type OutgoingMessage } from './publisher.js';
+export { enqueue, type OutboxRow } from './outbox/enqueue.js';
+export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.js';
+export { messagingMigrations } from './outbox/messaging.migration.js';
+export { runConsumer, type ConsumerOptions, type ConsumerStats, type RunningConsumer } from './consumer/runner.js';
+export type { EventHandler, MessageContext, Outcome } from './consumer/process-message.js';
+export { PermanentError, isPermanentError } from './consumer/errors.js';
+export { createMessagingMetrics, type MessagingMetrics } from './metrics.js';

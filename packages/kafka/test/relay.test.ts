@@ -1,0 +1,120 @@
+import { testEnv, uniqueName } from '@baton/testing';
+import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import {
+  createKafkaClient,
+  createOutboxRelay,
+  createPublisher,
+  deleteTopics,
+  enqueue,
+  ensureTopics,
+  type OutboxRelay,
+} from '../src/index.js';
+import { capturedEvent, createTestSchema, readTopic, silentLogger, topicMessageCount, waitFor } from './support.js';
+
+const env = testEnv();
+const schema = uniqueName('relay');
+const topic = uniqueName('relay_topic');
+const client = createKafkaClient({ brokers: env.kafkaBrokers, clientId: schema, logger: silentLogger });
+const publisher = createPublisher(client);
+let store: Awaited<ReturnType<typeof createTestSchema>>;
+
+const relay = (overrides: Partial<Parameters<typeof createOutboxRelay>[0]> = {}): OutboxRelay =>
+  createOutboxRelay({ db: store.db, publisher, logger: silentLogger, schema, pollIntervalMs: 50, ...overrides });
+
+beforeAll(async () => {
+  store = await createTestSchema(env.databaseUrl, schema);
+  await ensureTopics(client, [{ name: topic, partitions: 3 }]);
+  await publisher.connect();
+});
+
+afterAll(async () => {
+  await publisher.disconnect();
+  await deleteTopics(client, [topic]);
+  await store.drop();
+});
+
+beforeEach(async () => {
+  await sql`TRUNCATE outbox`.execute(store.db);
+});
+
+test('given a rolled-back transaction, when the relay runs, then nothing is published', async () => {
+  const before = await topicMessageCount(client, topic);
+  await expect(
+    store.db.transaction().execute(async (trx) => {
+      await enqueue(trx, [capturedEvent()], topic);
+      throw new Error('business rule failed after the enqueue');
+    }),
+  ).rejects.toThrow('business rule failed');
+
+  expect(await relay().publishBatch()).toBe(0);
+  expect(await store.count('outbox')).toBe(0);
+  expect(await topicMessageCount(client, topic)).toBe(before);
+});
+
+test('given committed events, when the relay runs, then they are published keyed by lead and marked published', async () => {
+  const before = await topicMessageCount(client, topic);
+  const leadId = randomUUID();
+  const events = [capturedEvent(leadId), capturedEvent(leadId), capturedEvent()];
+  await store.db.transaction().execute((trx) => enqueue(trx, events, topic));
+
+  expect(await relay().publishBatch()).toBe(3);
+  expect(await relay().publishBatch()).toBe(0);
+
+  const { rows } = await sql<{ pending: string }>`SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending FROM outbox`.execute(store.db);
+  expect(Number(rows[0]?.pending)).toBe(0);
+  expect(await topicMessageCount(client, topic)).toBe(before + 3);
+  const all = await readTopic(client, topic, before + 3);
+  const mine = all.filter((m) => events.some((e) => m.headers.ce_id === e.id));
+  expect(mine.map((m) => m.key).sort()).toEqual(events.map((e) => e.subject).sort());
+  expect(mine.every((m) => m.headers.ce_type === 'lead.captured')).toBe(true);
+  const sameLead = mine.filter((m) => m.key === leadId);
+  expect(new Set(sameLead.map((m) => m.partition)).size).toBe(1);
+  expect(sameLead.map((m) => JSON.parse(m.value ?? '{}').id)).toEqual([events[0]?.id, events[1]?.id]);
+});
+
+test('given a running relay with a long poll interval, when a row is committed, then NOTIFY wakes it at once', async () => {
+  const listening = relay({ pollIntervalMs: 60_000, listenConnectionString: env.databaseUrl });
+  await listening.start();
+  try {
+    // Let the first (empty) pass finish so the relay is parked on its 60 s wait.
+    await new Promise((r) => setTimeout(r, 300));
+    await store.db.transaction().execute((trx) => enqueue(trx, [capturedEvent()], topic));
+    await waitFor('the row to be published', async () => {
+      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL`.execute(store.db);
+      return Number(rows[0]?.n) === 1;
+    }, 5_000);
+  } finally {
+    await listening.stop();
+  }
+});
+
+test('given two relays on one outbox, when both drain it, then no row is published twice and each lead keeps its order', async () => {
+  const before = await topicMessageCount(client, topic);
+  const leads = Array.from({ length: 20 }, () => randomUUID());
+  const events = Array.from({ length: 2_000 }, (_, i) => capturedEvent(leads[i % leads.length]));
+  for (let i = 0; i < events.length; i += 100) {
+    await store.db.transaction().execute((trx) => enqueue(trx, events.slice(i, i + 100), topic));
+  }
+
+  const relays = [relay({ batchSize: 37 }), relay({ batchSize: 53 })];
+  await Promise.all(relays.map((r) => r.start()));
+  await waitFor('the outbox to drain', async () => {
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`.execute(store.db);
+    return Number(rows[0]?.n) === 0;
+  });
+  await Promise.all(relays.map((r) => r.stop()));
+
+  expect(await topicMessageCount(client, topic)).toBe(before + events.length);
+  const received = (await readTopic(client, topic, before + events.length)).filter((m) => m.headers.ce_id);
+  const order = new Map(events.map((e, i) => [e.id, i]));
+  const mine = received.filter((m) => order.has(m.headers.ce_id ?? ''));
+  expect(new Set(mine.map((m) => m.headers.ce_id)).size).toBe(events.length);
+  for (const lead of leads) {
+    const positions = mine
+      .filter((m) => m.key === lead)
+      .sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)))
+      .map((m) => order.get(m.headers.ce_id ?? '') ?? -1);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  }
+});
