@@ -62,6 +62,41 @@ export async function processMessage<DB>(message: RawMessage, ctx: MessageContex
   }
 }
 
+export interface ChunkItem {
+  message: RawMessage;
+  ctx: MessageContext;
+}
+
+/**
+ * Applies several messages in ONE transaction (one commit, one fsync) — the fast path. Returns null when
+ * anything in the chunk throws: the transaction rolled back and the caller replays the chunk one message
+ * at a time through processMessage, which retries, dead-letters and keeps order precisely.
+ */
+export async function processChunk<DB>(items: readonly ChunkItem[], deps: ProcessDeps<DB>): Promise<Outcome[] | null> {
+  const events: LifecycleEvent[] = [];
+  for (const item of items) {
+    const decoded = decodeEvent(item.message.value);
+    // Poison takes the slow path, which dead-letters it without holding up its neighbours' effects.
+    if (!decoded.ok) return null;
+    events.push(decoded.event);
+  }
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      const outcomes: Outcome[] = [];
+      for (const [i, event] of events.entries()) {
+        const ctx = items[i]!.ctx;
+        const fresh = await recordInInbox(trx as Transaction<any>, { consumer: deps.consumer, event, ...ctx });
+        if (fresh) await deps.handle(event, trx, ctx);
+        outcomes.push(fresh ? 'handled' : 'duplicate');
+      }
+      return outcomes;
+    });
+  } catch (err) {
+    deps.logger.debug({ err, size: items.length }, 'chunk failed; replaying it message by message');
+    return null;
+  }
+}
+
 async function applyOnce<DB>(event: LifecycleEvent, ctx: MessageContext, deps: ProcessDeps<DB>): Promise<Outcome> {
   return deps.db.transaction().execute(async (trx) => {
     const fresh = await recordInInbox(trx as Transaction<any>, { consumer: deps.consumer, event, ...ctx });
