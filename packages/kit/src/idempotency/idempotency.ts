@@ -1,0 +1,122 @@
+import type { FastifyRequest } from 'fastify';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { AppError, errors } from '../errors.js';
+import { requirePrincipal } from '../http/auth.js';
+import type { Logger } from '../logger.js';
+import type { ShutdownStep } from '../lifecycle.js';
+import { requestFingerprint } from './fingerprint.js';
+
+/** The response a route decided on, as stored for replays. */
+export type StoredResponse = { status: number; body: unknown };
+
+/** Options of withIdempotency. */
+export type IdempotencyOptions = { ttlHours?: number };
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+const MAX_KEY_LENGTH = 255;
+
+type Claim = { tenantId: string; key: string; fingerprint: string };
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const value = request.headers[IDEMPOTENCY_KEY_HEADER];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_KEY_LENGTH) {
+    throw errors.badRequest('invalid_idempotency_key', `Idempotency-Key must be one value of 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+  return value;
+}
+
+// Inserting first takes the row lock: a concurrent request with the same key blocks here until the
+// first commits (then sees its row and replays) or rolls back (then claims the key and runs itself).
+// An expired row counts as absent and is taken over in place.
+async function claimKey(trx: Kysely<any>, claim: Claim, ttlSeconds: number): Promise<boolean> {
+  const result = await sql`
+    INSERT INTO idempotency_keys (tenant_id, key, fingerprint, expires_at)
+    VALUES (${claim.tenantId}, ${claim.key}, ${claim.fingerprint}, now() + ${ttlSeconds}::float8 * interval '1 second')
+    ON CONFLICT (tenant_id, key) DO UPDATE
+      SET fingerprint = EXCLUDED.fingerprint, status = NULL, body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+      WHERE idempotency_keys.expires_at <= now()
+    RETURNING 1 AS claimed`.execute(trx);
+  return result.rows.length === 1;
+}
+
+async function replay(trx: Kysely<any>, claim: Claim): Promise<StoredResponse & { replayed: true }> {
+  const { rows } = await sql<{ fingerprint: string; status: number | null; body: unknown }>`
+    SELECT fingerprint, status, body FROM idempotency_keys
+    WHERE tenant_id = ${claim.tenantId} AND key = ${claim.key} AND expires_at > now()`.execute(trx);
+  const row = rows[0];
+  // Only reachable if the row vanished or is not committed yet in a way we cannot wait for; a retry settles it.
+  if (!row || row.status === null) {
+    throw errors.conflict('idempotency_in_progress', 'A request with this Idempotency-Key is in progress; retry shortly');
+  }
+  if (row.fingerprint !== claim.fingerprint) {
+    throw errors.unprocessable(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different request; use a new key for a new request',
+    );
+  }
+  return { status: row.status, body: row.body, replayed: true };
+}
+
+async function saveResponse(trx: Kysely<any>, claim: Claim, status: number, json: string): Promise<void> {
+  await sql`
+    UPDATE idempotency_keys SET status = ${status}, body = ${json}::jsonb
+    WHERE tenant_id = ${claim.tenantId} AND key = ${claim.key}`.execute(trx);
+}
+
+/** Runs `run` in one transaction that also records its response under the request's Idempotency-Key. */
+export async function withIdempotency<DB>(
+  db: Kysely<DB>,
+  request: FastifyRequest,
+  run: (trx: Transaction<DB>) => Promise<StoredResponse>,
+  opts: IdempotencyOptions = {},
+): Promise<StoredResponse & { replayed: boolean }> {
+  const key = idempotencyKeyOf(request);
+  if (key === undefined) return { ...(await db.transaction().execute(run)), replayed: false };
+  const ttlHours = opts.ttlHours ?? 24;
+  if (!(ttlHours > 0)) throw new AppError('invalid_idempotency_ttl', `ttlHours must be positive, got ${ttlHours}`);
+  const claim = { tenantId: requirePrincipal(request).tenantId, key, fingerprint: requestFingerprint(request.method, request.url, request.body) };
+  return db.transaction().execute(async (trx) => {
+    if (!(await claimKey(trx, claim, ttlHours * 3600))) return replay(trx, claim);
+    const response = await run(trx);
+    // Answer what a replay will answer: the body as it survives JSON (dates as strings, no undefined).
+    const json = JSON.stringify(response.body ?? null);
+    await saveResponse(trx, claim, response.status, json);
+    return { status: response.status, body: JSON.parse(json) as unknown, replayed: false };
+  });
+}
+
+/** Deletes expired keys in batches that skip rows in use; resolves to the number deleted. */
+export async function purgeExpiredIdempotencyKeys(db: Kysely<any>, opts: { batchSize?: number; maxBatches?: number } = {}): Promise<number> {
+  const batchSize = opts.batchSize ?? 1_000;
+  let total = 0;
+  for (let batch = 0; batch < (opts.maxBatches ?? 100); batch += 1) {
+    const result = await sql`
+      DELETE FROM idempotency_keys WHERE (tenant_id, key) IN (
+        SELECT tenant_id, key FROM idempotency_keys WHERE expires_at <= now()
+        ORDER BY expires_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`.execute(db);
+    const deleted = Number(result.numAffectedRows ?? 0n);
+    total += deleted;
+    if (deleted < batchSize) break;
+  }
+  return total;
+}
+
+/** Purges expired keys every `intervalMs` (default 10 min); returns the shutdown step that stops it. */
+export function startIdempotencyPurge(db: Kysely<any>, opts: { intervalMs?: number; logger?: Logger } = {}): ShutdownStep {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = purgeExpiredIdempotencyKeys(db)
+      .then((deleted) => deleted > 0 && opts.logger?.info({ deleted }, 'expired idempotency keys purged'))
+      .catch((err: unknown) => opts.logger?.warn({ err }, 'purging idempotency keys failed'));
+  }, opts.intervalMs ?? 600_000);
+  // The purge alone must never keep a process alive.
+  timer.unref();
+  return {
+    name: 'idempotency-purge',
+    close: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

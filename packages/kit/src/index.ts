@@ -1,0 +1,15 @@
+export { ConfigError, baseConfigSchema, loadConfig, type BaseConfig, type ConfigIssue } from './config.js';
+export { createDatabase, migrateToLatest, type DatabaseHandle } from './db.js';
+export { AppError, errors, isAppError, type AppErrorOptions } from './errors.js';
+export * from './http/index.js';
+export { registerAuth, requirePrincipal } from './http/auth.js';
+export { registerRateLimit, type RateLimitOptions } from './http/rate-limit.js';
+export * from './identity/index.js';
+export * from './idempotency/index.js';
+export { onShutdown, runMain, runShutdown, type ShutdownStep } from './lifecycle.js';
+export { REDACTED_KEYS, createLogger, type Logger } from './logger.js';
+export { createMetrics, type MetricsRegistry } from './metrics.js';
+export { pingPostgres, pingRedis } from './readiness.js';
+export { createRedis, type Redis } from './redis.js';
+export { startMessaging, type Messaging } from './messaging.js';
+export { startService, type ServiceDefinition, type ServiceInfra, type ServiceStarted } from './service.js';

@@ -1,0 +1,48 @@
+import { REDACTED_KEYS, createLogger } from '../src/logger.js';
+import { memoryDestination } from './support.js';
+
+describe('createLogger', () => {
+  const personal = ['Ada Lovelace', 'Ada', 'Lovelace', 'ada@example.com', '+44 20 7946 0000', 'Charles Babbage'];
+
+  it('redacts personal data at the top level and nested', () => {
+    const output = memoryDestination();
+    const logger = createLogger({ name: 'test', destination: output.stream });
+    logger.info(
+      {
+        email: 'ada@example.com',
+        lead: { contact: { email: 'ada@example.com', phone: '+44 20 7946 0000' }, name: 'Ada Lovelace' },
+        event: { data: { person: { firstName: 'Ada', lastName: 'Lovelace', fullName: 'Ada Lovelace' } } },
+        appointment: { attendees: [{ name: 'Charles Babbage' }] },
+        leads: [{ phone: '+44 20 7946 0000' }],
+        req: { body: { anything: 'Ada Lovelace' } },
+        leadId: 'lead-1',
+      },
+      'captured',
+    );
+    const text = output.text();
+    for (const value of personal) expect(text).not.toContain(value);
+    const [line] = output.lines();
+    expect(line).toMatchObject({ leadId: 'lead-1', email: '[redacted]', service: 'test', msg: 'captured' });
+  });
+
+  it('redacts personal data in child logger bindings', () => {
+    const output = memoryDestination();
+    createLogger({ name: 'test', destination: output.stream }).child({ email: 'ada@example.com' }).info('x');
+    expect(output.text()).not.toContain('ada@example.com');
+  });
+
+  it('keeps the service name despite `name` being a redacted key', () => {
+    const output = memoryDestination();
+    createLogger({ name: 'capture', destination: output.stream }).info('x');
+    expect(output.lines()[0]).toMatchObject({ service: 'capture' });
+    expect(REDACTED_KEYS).toContain('name');
+  });
+
+  it('honours the level', () => {
+    const output = memoryDestination();
+    const logger = createLogger({ name: 'test', level: 'warn', destination: output.stream });
+    logger.info('hidden');
+    logger.warn('shown');
+    expect(output.lines().map((line) => line['msg'])).toEqual(['shown']);
+  });
+});

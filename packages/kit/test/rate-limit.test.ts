@@ -1,0 +1,95 @@
+import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
+import { registerAuth } from '../src/http/auth.js';
+import { buildHttpApp, type HttpApp } from '../src/http/index.js';
+import { registerRateLimit } from '../src/http/rate-limit.js';
+import { createIdentity, identityMigrations, type Identity } from '../src/identity/index.js';
+import { createLogger } from '../src/logger.js';
+import { createMetrics } from '../src/metrics.js';
+import { createRedis, type Redis } from '../src/redis.js';
+import { testEnv, uniqueSchema } from './support.js';
+
+describe('registerRateLimit', () => {
+  const nameSpace = `${uniqueSchema('kit-rl')}:`;
+  let database: DatabaseHandle<unknown>;
+  let redis: Redis;
+  let identity: Identity;
+  let app: HttpApp;
+  let tenantSlug: string;
+
+  beforeAll(async () => {
+    database = createDatabase({ url: testEnv('BATON_TEST_DATABASE_URL'), schema: uniqueSchema('kit_rl'), max: 4 });
+    await migrateToLatest(database.db, { schema: 'identity', migrations: identityMigrations });
+    redis = createRedis(testEnv('BATON_TEST_REDIS_URL'));
+    identity = createIdentity({ db: database.db });
+    tenantSlug = `rl-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    await identity.createTenant({ slug: tenantSlug });
+    app = await buildHttpApp({
+      name: 'kit-rl-test',
+      version: '0.0.0',
+      logger: createLogger({ name: 'kit-rl-test', level: 'silent' }),
+      readiness: {},
+      metrics: createMetrics('kit-rl-test'),
+    });
+    registerAuth(app, identity);
+    await registerRateLimit(app, { redis, defaultPerMinute: 5, nameSpace });
+    app.get('/v1/things', { config: { scope: 'leads:read' } }, async () => ({ ok: true }));
+    app.get('/v1/public', async () => ({ ok: true }));
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    const keys = await redis.keys(`${nameSpace}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+    await database.close();
+  });
+
+  const get = (key: string, url = '/v1/things') => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+
+  it("answers the key's N+1th request in a minute with 429 problem+json and Retry-After; another key is unaffected", async () => {
+    const limited = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 3 });
+    const other = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'] });
+    for (let i = 0; i < 3; i += 1) {
+      const ok = await get(limited.key);
+      expect(ok.statusCode).toBe(200);
+      expect(ok.headers['ratelimit-limit']).toBe('3');
+      expect(ok.headers['ratelimit-remaining']).toBe(String(2 - i));
+    }
+    const refused = await get(limited.key);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.json()).toMatchObject({ status: 429, code: 'rate_limited' });
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers['ratelimit-remaining']).toBe('0');
+    // The other key has its own budget (the default of 5).
+    const fine = await get(other.key);
+    expect(fine.statusCode).toBe(200);
+    expect(fine.headers['ratelimit-limit']).toBe('5');
+  });
+
+  it('counts in Redis, so a second app instance shares the budget', async () => {
+    const key = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 2 });
+    const twin = await buildHttpApp({
+      name: 'kit-rl-twin',
+      version: '0.0.0',
+      logger: createLogger({ name: 'kit-rl-twin', level: 'silent' }),
+      readiness: {},
+      metrics: createMetrics('kit-rl-twin'),
+    });
+    registerAuth(twin, identity);
+    await registerRateLimit(twin, { redis, defaultPerMinute: 5, nameSpace });
+    twin.get('/v1/things', { config: { scope: 'leads:read' } }, async () => ({ ok: true }));
+    expect((await get(key.key)).statusCode).toBe(200);
+    expect((await get(key.key)).statusCode).toBe(200);
+    const fromTwin = await twin.inject({ method: 'GET', url: '/v1/things', headers: { authorization: `Bearer ${key.key}` } });
+    expect(fromTwin.statusCode).toBe(429);
+    await twin.close();
+  });
+
+  it('does not limit public routes or count unauthenticated requests', async () => {
+    for (let i = 0; i < 8; i += 1) expect((await app.inject({ method: 'GET', url: '/v1/public' })).statusCode).toBe(200);
+    for (let i = 0; i < 8; i += 1) expect((await get('bk_nope')).statusCode).toBe(401);
+  });
+});

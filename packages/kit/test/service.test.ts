@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { createDatabase } from '../src/db.js';
+import { dropSchema, testEnv, uniqueSchema } from './support.js';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const fixture = fileURLToPath(new URL('./fixtures/service.fixture.ts', import.meta.url));
+
+describe('startService', () => {
+  const schema = uniqueSchema('kit_service');
+  const url = testEnv('BATON_TEST_DATABASE_URL');
+
+  const admin = createDatabase({ url, schema: 'public', max: 1 });
+
+  afterAll(async () => {
+    await dropSchema(admin.db, schema);
+    await admin.close();
+  });
+
+  it('migrates, listens, answers probes, and on SIGTERM closes http, own steps, redis, postgres in order', async () => {
+    const env = {
+      ...process.env,
+      FIXTURE_SERVICE_NAME: schema,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: url,
+      REDIS_URL: testEnv('BATON_TEST_REDIS_URL'),
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, env });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+        if (match?.[1]) resolve(match[1]);
+      });
+      void exited.then((code) => reject(new Error(`fixture exited ${code}: ${stderr}${stdout}`)));
+    });
+
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ready' });
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const steps = stdout
+      .split('\n')
+      .filter((line) => line.includes('"shutdown step done"'))
+      .map((line) => (JSON.parse(line) as { step: string }).step);
+    expect(steps).toEqual(['http', 'service-own', 'redis', 'postgres']);
+    const { rows } = await sql`select 1 from information_schema.schemata where schema_name = ${schema}`.execute(admin.db);
+    expect(rows).toHaveLength(1);
+  });
+});

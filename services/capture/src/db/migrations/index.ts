@@ -1,0 +1,13 @@
+import { messagingMigrations } from '@baton/kafka';
+import { idempotencyMigrations } from '@baton/kit';
+import type { Migration } from 'kysely';
+import { leadsMigration0001 } from './0001-leads.migration.js';
+
+/** Every migration of the capture schema, keyed '0001_name' in run order; frozen once shipped. */
+export const migrations: Record<string, Migration> = {
+  // The outbox and inbox every service keeps next to its own state.
+  ...messagingMigrations,
+  // Stored responses for Idempotency-Key replays, committed with the leads they describe.
+  ...idempotencyMigrations,
+  '0001_leads_activities': leadsMigration0001,
+};

@@ -1,0 +1,13 @@
+import { baseConfigSchema } from '@baton/kit';
+import type { z } from 'zod';
+
+/** Process name, log `service` field, metrics label and Postgres schema of this service. */
+export const SERVICE_NAME = 'routing';
+
+/** routing's environment: the shared variables, with its own default port. */
+export const configSchema = baseConfigSchema.extend({
+  PORT: baseConfigSchema.shape.PORT.default(3002),
+});
+
+/** routing's parsed configuration. */
+export type Config = z.output<typeof configSchema>;

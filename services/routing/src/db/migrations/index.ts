@@ -1,0 +1,8 @@
+import { messagingMigrations } from '@baton/kafka';
+import type { Migration } from 'kysely';
+
+/** Every migration of the routing schema, keyed '0001_name' in run order; frozen once shipped. */
+export const migrations: Record<string, Migration> = {
+  // The outbox and inbox every service keeps next to its own state.
+  ...messagingMigrations,
+};
