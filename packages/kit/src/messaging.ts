@@ -5,10 +5,13 @@ import {
   createPublisher,
   ensureTopics,
   lifecycleTopics,
+  runConsumer,
+  type ConsumerOptions,
   type KafkaClient,
   type MessagingMetrics,
   type OutboxRelay,
   type Publisher,
+  type RunningConsumer,
 } from '@baton/kafka';
 import type { Kysely } from 'kysely';
 import type { BaseConfig } from './config.js';
@@ -22,11 +25,16 @@ export type Messaging = {
   publisher: Publisher;
   relay: OutboxRelay;
   metrics: MessagingMetrics;
+  /** Starts a consumer group member with this service's client, dead-letter producer and metrics; stopped on shutdown. */
+  consume<DB>(opts: ConsumeOptions<DB>): Promise<RunningConsumer>;
   /** Readiness check: the cluster answers a metadata request. */
   ping: () => Promise<void>;
-  /** Relay first (it publishes through the producer), then the producer. */
+  /** Consumers first (they dead-letter through the producer), then the relay, then the producer. */
   shutdown: ShutdownStep[];
 };
+
+/** What a service decides about a consumer; the connection, dead-letter producer and metrics come from Messaging. */
+export type ConsumeOptions<DB> = Omit<ConsumerOptions<DB>, 'client' | 'publisher' | 'onLag'>;
 
 /**
  * Connects a service to Kafka: creates the lifecycle topics if they are missing (idempotent, safe when
@@ -55,13 +63,29 @@ export async function startMessaging(opts: {
     onPublished: metrics.onPublished,
   });
   await relay.start();
+  const consumers: RunningConsumer[] = [];
   return {
     client,
     publisher,
     relay,
     metrics,
+    async consume(consumerOpts) {
+      const consumer = await runConsumer({
+        ...consumerOpts,
+        client,
+        publisher,
+        onLag: metrics.onLag,
+        onProcessed: async (outcome, ctx) => {
+          metrics.onProcessed(outcome, ctx);
+          await consumerOpts.onProcessed?.(outcome, ctx);
+        },
+      });
+      consumers.push(consumer);
+      return consumer;
+    },
     ping: () => client.ping(),
     shutdown: [
+      { name: 'kafka-consumers', close: () => Promise.all(consumers.map((c) => c.stop())) },
       { name: 'outbox-relay', close: () => relay.stop() },
       { name: 'kafka-producer', close: () => publisher.disconnect() },
     ],

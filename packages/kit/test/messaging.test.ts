@@ -1,0 +1,49 @@
+import { createEvent, exampleEvents } from '@baton/contracts';
+import { enqueue, messagingMigrations } from '@baton/kafka';
+import { testEnv, uniqueName } from '@baton/testing';
+import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { baseConfigSchema, createDatabase, createLogger, createMetrics, loadConfig, migrateToLatest, startMessaging, type Messaging } from '../src/index.js';
+
+const env = testEnv();
+const schema = uniqueName('messaging');
+const database = createDatabase<any>({ url: env.databaseUrl, schema, max: 4 });
+const metrics = createMetrics('messaging-test');
+let messaging: Messaging;
+
+beforeAll(async () => {
+  await migrateToLatest(database.db, { schema, migrations: messagingMigrations });
+  const config = loadConfig(baseConfigSchema, { PORT: '0', DATABASE_URL: env.databaseUrl, KAFKA_BROKERS: env.kafkaBrokers.join(','), OUTBOX_POLL_INTERVAL_MS: '60000' });
+  messaging = await startMessaging({ service: schema, config, logger: createLogger({ name: schema, level: 'silent' }), db: database.db, metrics });
+});
+
+afterAll(async () => {
+  for (const step of messaging.shutdown) await step.close();
+  await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(database.db);
+  await database.close();
+});
+
+test('given an event committed to the outbox, when a service consumes the lifecycle topic, then it is handled once and metered', async () => {
+  const leadId = randomUUID();
+  const event = createEvent({ type: 'lead.captured', source: 'baton.test', subject: leadId, tenantid: 't', data: exampleEvents['lead.captured'] });
+  await database.db.transaction().execute((trx) => enqueue(trx, [event]));
+
+  const seen: string[] = [];
+  await messaging.consume({
+    groupId: uniqueName('group'),
+    db: database.db,
+    logger: createLogger({ name: schema, level: 'silent' }),
+    handle: async (e) => {
+      if (e.subject === leadId) seen.push(e.id);
+    },
+  });
+  const until = Date.now() + 30_000;
+  // The relay's poll is 60 s: only LISTEN/NOTIFY can have published it this quickly.
+  while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  expect(seen).toEqual([event.id]);
+
+  const text = await metrics.registry.metrics();
+  expect(text).toMatch(/baton_outbox_published_total\S* [1-9]/);
+  expect(text).toMatch(/baton_consumer_events_total\{[^}]*outcome="handled"[^}]*\} [1-9]/);
+  expect(text).toMatch(/baton_outbox_backlog\S* 0/);
+});
