@@ -47,9 +47,17 @@ export function createKafkaClient(opts: KafkaClientOptions): KafkaClient {
   };
 }
 
+/*
+ * kafkajs warns whenever an idempotent producer's retries are bounded. Ours are on purpose: the outbox relay
+ * rolls back and retries the whole batch itself, and consumers dedupe through the inbox, whereas unbounded
+ * retries would hold the relay's transaction open for as long as the broker is down.
+ */
+const EXPECTED_ADVISORY = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 function logEntry(log: Logger, { level, log: entry }: LogEntry): void {
   const { message, timestamp: _t, logger: _l, ...rest } = entry;
-  if (level === logLevel.ERROR || level === logLevel.NOTHING) log.error(rest, message);
+  if (message === EXPECTED_ADVISORY) log.debug(rest, message);
+  else if (level === logLevel.ERROR || level === logLevel.NOTHING) log.error(rest, message);
   else if (level === logLevel.WARN) log.warn(rest, message);
   else if (level === logLevel.INFO) log.info(rest, message);
   else log.debug(rest, message);
