@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       BODY_LIMIT_BYTES: 1024 * 1024,
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      KAFKA_TOPIC_PARTITIONS: 6,
+      OUTBOX_POLL_INTERVAL_MS: 1_000,
     });
   });
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sql, type Generated, type Kysely, type Migration } from 'kysely';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
 import { errors } from '../src/errors.js';
 import { registerAuth, requirePrincipal } from '../src/http/auth.js';
@@ -10,7 +11,7 @@ import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { dropSchema, testEnv, uniqueSchema } from './support.js';
 
-type DB = { effects: { id: number; tenant_id: string; payload: string } };
+type DB = { effects: { id: Generated<number>; tenant_id: string; payload: string } };
 type Body = { delayMs?: number; [field: string]: unknown };
 
 const migrations: Record<string, Migration> = {
@@ -40,7 +41,7 @@ describe('withIdempotency', () => {
       metrics: createMetrics('kit-idem-test'),
     });
     registerAuth(built, identity);
-    const handler = async (request: Parameters<Parameters<HttpApp['post']>[2] & object>[0], reply: any) => {
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const body = (request.body ?? {}) as Body;
       const result = await withIdempotency(database.db, request, async (trx) => {
         const row = await trx

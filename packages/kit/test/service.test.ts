@@ -18,7 +18,7 @@ describe('startService', () => {
     await admin.close();
   });
 
-  it('migrates, listens, answers probes, and on SIGTERM closes http, own steps, redis, postgres in order', async () => {
+  it('migrates, listens, answers probes, and on SIGTERM closes http, own steps, kafka, redis, postgres in order', async () => {
     const env = {
       ...process.env,
       FIXTURE_SERVICE_NAME: schema,
@@ -52,7 +52,8 @@ describe('startService', () => {
       .split('\n')
       .filter((line) => line.includes('"shutdown step done"'))
       .map((line) => (JSON.parse(line) as { step: string }).step);
-    expect(steps).toEqual(['http', 'service-own', 'redis', 'postgres']);
+    // Consumers before the producer they dead-letter through; the relay before the producer it publishes with.
+    expect(steps).toEqual(['http', 'service-own', 'kafka-consumers', 'outbox-relay', 'kafka-producer', 'redis', 'postgres']);
     const { rows } = await sql`select 1 from information_schema.schemata where schema_name = ${schema}`.execute(admin.db);
     expect(rows).toHaveLength(1);
   });

@@ -14,7 +14,7 @@ function sortKeys(value: unknown): unknown {
   return sorted;
 }
 
-/** SHA-256 over method, path and canonical body: what makes two requests "the same request". */
+/** SHA-256 over method, URL as sent (path with its ids, query) and canonical body: what makes two requests "the same". */
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256').update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`).digest('hex');
 }

@@ -10,7 +10,6 @@ import { SCOPES, type Identity, type Principal, type Scope, type Tenant, type Te
 const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const REGION = /^[A-Z]{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// last_used_at is for operators spotting dead keys; minute precision is plenty and spares a write per request.
 const TOUCH_INTERVAL_MS = 60_000;
 
 const settingsSchema = z.strictObject({
@@ -46,78 +45,91 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23505';
 }
 
+type Context = {
+  db: Kysely<repo.IdentityDatabase>;
+  keys: TtlCache<repo.StoredKey | null>;
+  tenants: TtlCache<Tenant | null>;
+  touch: (keyId: string) => void;
+};
+
+// last_used_at is for operators spotting dead keys: at most one write per key and minute, off the request path.
+function keyToucher(db: Context['db'], now: () => number, logger: Logger | undefined): (keyId: string) => void {
+  const touchedAt = new Map<string, number>();
+  return (keyId) => {
+    const time = now();
+    if (time - (touchedAt.get(keyId) ?? -Infinity) < TOUCH_INTERVAL_MS) return;
+    touchedAt.set(keyId, time);
+    // A failed bookkeeping write must not fail the caller's request.
+    repo.touchKey(db, keyId).catch((err: unknown) => logger?.warn({ err, keyId }, 'recording key use failed'));
+  };
+}
+
+async function authenticate(ctx: Context, rawKey: string): Promise<Principal | null> {
+  const parsed = parseKey(rawKey);
+  if (!parsed) return null;
+  // Cached by key id, not by key: the secret is checked on every call, so a wrong one never rides a cache hit.
+  const stored = await ctx.keys.get(parsed.id, () => repo.findActiveKey(ctx.db, parsed.id));
+  if (!stored || !secretMatches(parsed.secret, stored.secretHash)) return null;
+  ctx.touch(stored.principal.keyId);
+  return stored.principal;
+}
+
+async function createTenant(ctx: Context, input: Parameters<Identity['createTenant']>[0]): Promise<Tenant> {
+  try {
+    return await repo.insertTenant(ctx.db, tenantInput(input));
+  } catch (error) {
+    if (isUniqueViolation(error)) throw errors.conflict('tenant_exists', `A tenant with slug ${input.slug} already exists`);
+    throw error;
+  }
+}
+
+async function createApiKey(ctx: Context, input: Parameters<Identity['createApiKey']>[0]) {
+  const parsed = keyInputSchema.safeParse(input);
+  if (!parsed.success) invalid(`Invalid API key: ${z.prettifyError(parsed.error)}`);
+  const tenant = await repo.findTenant(ctx.db, { slug: input.tenantSlug });
+  if (!tenant) throw errors.notFound(`Tenant ${input.tenantSlug}`);
+  const minted = mintKey();
+  const scopes: Scope[] = [...new Set(parsed.data.scopes)];
+  await repo.insertApiKey(ctx.db, {
+    id: minted.id,
+    tenantId: tenant.id,
+    name: parsed.data.name ?? null,
+    scopes,
+    secretHash: minted.secretHash,
+    rateLimitPerMinute: parsed.data.rateLimitPerMinute ?? null,
+  });
+  // This id may have been cached as unknown (someone guessing); the new key must work at once.
+  ctx.keys.delete(minted.id);
+  return { id: minted.id, key: minted.key, prefix: minted.prefix };
+}
+
+async function revokeApiKey(ctx: Context, id: string): Promise<boolean> {
+  // Operators copy the prefix from listings; accept it as well as the bare id.
+  const keyId = id.startsWith('bk_') ? id.slice(3) : id;
+  const revoked = await repo.markKeyRevoked(ctx.db, keyId);
+  ctx.keys.delete(keyId);
+  return revoked;
+}
+
 /** Tenants and API keys over the shared `identity` schema, with a short per-process cache on the hot path. */
 export function createIdentity(opts: IdentityOptions): Identity {
   const db = opts.db as Kysely<repo.IdentityDatabase>;
   const now = opts.now ?? Date.now;
   const ttlMs = opts.cacheTtlMs ?? 5_000;
-  const keys = new TtlCache<repo.StoredKey | null>(ttlMs, now);
-  const tenants = new TtlCache<Tenant | null>(ttlMs, now);
-  const touchedAt = new Map<string, number>();
-
-  const touch = (keyId: string) => {
-    const time = now();
-    if (time - (touchedAt.get(keyId) ?? -Infinity) < TOUCH_INTERVAL_MS) return;
-    touchedAt.set(keyId, time);
-    // Off the request path: a failed bookkeeping write must not fail the caller's request.
-    repo.touchKey(db, keyId).catch((err: unknown) => opts.logger?.warn({ err, keyId }, 'recording key use failed'));
+  const ctx: Context = {
+    db,
+    keys: new TtlCache(ttlMs, now),
+    tenants: new TtlCache(ttlMs, now),
+    touch: keyToucher(db, now, opts.logger),
   };
-
   return {
-    async authenticate(rawKey: string): Promise<Principal | null> {
-      const parsed = parseKey(rawKey);
-      if (!parsed) return null;
-      const stored = await keys.get(parsed.id, () => repo.findActiveKey(db, parsed.id));
-      if (!stored || !secretMatches(parsed.secret, stored.secretHash)) return null;
-      touch(stored.principal.keyId);
-      return stored.principal;
-    },
-
-    async getTenant(tenantId: string): Promise<Tenant | null> {
-      // A malformed id would make Postgres raise on the uuid cast; it simply names no tenant.
-      if (!UUID.test(tenantId)) return null;
-      return tenants.get(tenantId, () => repo.findTenant(db, { id: tenantId }));
-    },
-
-    async createTenant(input) {
-      try {
-        return await repo.insertTenant(db, tenantInput(input));
-      } catch (error) {
-        if (isUniqueViolation(error)) throw errors.conflict('tenant_exists', `A tenant with slug ${input.slug} already exists`);
-        throw error;
-      }
-    },
-
+    authenticate: (rawKey) => authenticate(ctx, rawKey),
+    // A malformed id would make Postgres raise on the uuid cast; it simply names no tenant.
+    getTenant: async (tenantId) => (UUID.test(tenantId) ? ctx.tenants.get(tenantId, () => repo.findTenant(db, { id: tenantId })) : null),
+    createTenant: (input) => createTenant(ctx, input),
     listTenants: () => repo.selectTenants(db),
-
-    async createApiKey(input) {
-      const parsed = keyInputSchema.safeParse(input);
-      if (!parsed.success) invalid(`Invalid API key: ${z.prettifyError(parsed.error)}`);
-      const tenant = await repo.findTenant(db, { slug: input.tenantSlug });
-      if (!tenant) throw errors.notFound(`Tenant ${input.tenantSlug}`);
-      const minted = mintKey();
-      const scopes: Scope[] = [...new Set(parsed.data.scopes)];
-      await repo.insertApiKey(db, {
-        id: minted.id,
-        tenantId: tenant.id,
-        name: parsed.data.name ?? null,
-        scopes,
-        secretHash: minted.secretHash,
-        rateLimitPerMinute: parsed.data.rateLimitPerMinute ?? null,
-      });
-      // A lookup of this id may have been cached as unknown (someone guessing); the key must work at once.
-      keys.delete(minted.id);
-      return { id: minted.id, key: minted.key, prefix: minted.prefix };
-    },
-
+    createApiKey: (input) => createApiKey(ctx, input),
     listApiKeys: (filter = {}) => repo.selectApiKeys(db, filter.tenantSlug),
-
-    async revokeApiKey(id: string): Promise<boolean> {
-      // Operators copy the prefix from listings; accept it as well as the bare id.
-      const keyId = id.startsWith('bk_') ? id.slice(3) : id;
-      const revoked = await repo.markKeyRevoked(db, keyId);
-      keys.delete(keyId);
-      return revoked;
-    },
+    revokeApiKey: (id) => revokeApiKey(ctx, id),
   };
 }
