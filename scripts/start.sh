@@ -61,6 +61,10 @@ for name in "${SERVICES[@]}"; do
     continue
   fi
   rm -f "$PIDS/$name.pid"
+  # Someone else on this port would answer our readiness check while our service dies of EADDRINUSE.
+  if http_ok "http://127.0.0.1:$(port_of "$name")/healthz" || (exec 3<>"/dev/tcp/127.0.0.1/$(port_of "$name")") 2>/dev/null; then
+    die "port $(port_of "$name") ($name) is already taken by another process; stop it or set ${name^^}_PORT"
+  fi
   echo "===== $(date '+%Y-%m-%d %H:%M:%S') pnpm start (port $(port_of "$name")) =====" >>"$LOGS/$name.log"
   # Own session and process group: `pnpm stop` signals the whole group (pnpm, tsx, node), and the service
   # outlives this script. The inner shell records its pid, then becomes pnpm.

@@ -8,6 +8,8 @@ export interface KafkaClient {
   readonly kafka: Kafka;
   /** Resolves when the cluster answers a metadata request within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<void>;
+  /** Closes the connection ping keeps. */
+  close(): Promise<void>;
 }
 
 export interface KafkaClientOptions {
@@ -26,23 +28,28 @@ export function createKafkaClient(opts: KafkaClientOptions): KafkaClient {
     logCreator: () => (entry: LogEntry) => logEntry(log, entry),
     retry: { initialRetryTime: 200, retries: 8 },
   });
+  // One admin connection for every probe: a fresh client per /readyz leaks sockets while Kafka is down,
+  // because kafkajs keeps reconnecting in the background after the probe gave up. No retries: a probe
+  // should say what is true now, and the next probe asks again.
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  let connected: Promise<void> | undefined;
   return {
     clientId: opts.clientId,
     kafka,
     async ping(timeoutMs = 2_000) {
-      const admin = kafka.admin();
-      try {
-        await withTimeout(
-          (async () => {
-            await admin.connect();
-            await admin.describeCluster();
-          })(),
-          timeoutMs,
-          'kafka ping timed out',
-        );
-      } finally {
-        await admin.disconnect().catch(() => undefined);
-      }
+      connected ??= admin.connect().catch((err: unknown) => {
+        connected = undefined;
+        throw err;
+      });
+      await withTimeout(
+        connected.then(() => admin.describeCluster()),
+        timeoutMs,
+        'kafka ping timed out',
+      );
+    },
+    async close() {
+      if (connected) await admin.disconnect();
+      connected = undefined;
     },
   };
 }

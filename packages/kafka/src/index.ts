@@ -1,7 +1,7 @@
 export { createKafkaClient, withTimeout, type KafkaClient, type KafkaClientOptions } from './client.js';
 export { ensureTopics, deleteTopics, lifecycleTopics, type TopicSpec } from './topics.js';
 export { createPublisher, type Publisher, type OutgoingMessage } from './publisher.js';
-export { enqueue, type OutboxRow } from './outbox/enqueue.js';
+export { enqueue, EventTooLargeError, MAX_EVENT_BYTES, type OutboxRow } from './outbox/enqueue.js';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.js';
 export { messagingMigrations } from './outbox/messaging.migration.js';
 export { runConsumer, type ConsumerOptions, type ConsumerStats, type RunningConsumer } from './consumer/runner.js';

@@ -12,13 +12,24 @@ export interface MessagingMetrics {
 /** Registers outbox backlog, publish, consume and lag metrics on the service's registry. */
 export function createMessagingMetrics(registry: Registry, db: Kysely<any>): MessagingMetrics {
   const published = new Counter({ name: 'baton_outbox_published_total', help: 'Outbox events published to Kafka', registers: [registry] });
+  const backlogErrors = new Counter({
+    name: 'baton_outbox_backlog_errors_total',
+    help: 'Scrapes that could not read the outbox backlog (the gauge then keeps its last value)',
+    registers: [registry],
+  });
   new Gauge({
     name: 'baton_outbox_backlog',
     help: 'Outbox events committed but not yet published',
     registers: [registry],
     async collect() {
-      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`.execute(db);
-      this.set(Number(rows[0]?.n ?? 0));
+      // A throwing collect fails the whole scrape, and with it the metrics that matter most while the
+      // database is down; count the failure instead (readiness reports the outage).
+      try {
+        const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`.execute(db);
+        this.set(Number(rows[0]?.n ?? 0));
+      } catch {
+        backlogErrors.inc();
+      }
     },
   });
   const consumed = new Counter({

@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type { KafkaClient } from './client.js';
 
 export interface OutgoingMessage {
@@ -17,34 +17,57 @@ export interface Publisher {
 }
 
 /** Creates a publisher; call `connect()` before the first `publish`. */
-export function createPublisher(client: KafkaClient, opts: { compression?: boolean } = {}): Publisher {
-  const producer: Producer = client.kafka.producer({
-    idempotent: true,
-    // The idempotent producer only guarantees order with a single request in flight.
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    // Java-compatible murmur2 partitioning, so other clients agree on a lead's partition.
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+export function createPublisher(client: KafkaClient): Publisher {
+  const create = (): Producer =>
+    client.kafka.producer({
+      idempotent: true,
+      // The idempotent producer only guarantees order with a single request in flight.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Java-compatible murmur2 partitioning, so other clients agree on a lead's partition.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  let producer = create();
+  let broken = false;
+
+  /*
+   * After a failed send kafkajs rolls its sequence numbers back but keeps the producer id, so if the broker
+   * did write the batch the next send is refused (OUT_OF_ORDER_SEQUENCE_NUMBER) or silently taken as a
+   * duplicate. A fresh producer id makes the retry an honest resend; consumers dedupe it through the inbox.
+   */
+  async function replaceIfBroken(): Promise<void> {
+    if (!broken) return;
+    const old = producer;
+    producer = create();
+    broken = false;
+    await old.disconnect().catch(() => undefined); // the old producer is already failing; its fate does not matter
+    await producer.connect();
+  }
+
   return {
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
     async publish(messages) {
       if (messages.length === 0) return;
+      await replaceIfBroken();
       const byTopic = new Map<string, OutgoingMessage[]>();
       for (const m of messages) {
         const list = byTopic.get(m.topic) ?? [];
         list.push(m);
         byTopic.set(m.topic, list);
       }
-      await producer.sendBatch({
-        acks: -1,
-        compression: opts.compression ? CompressionTypes.GZIP : CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-        })),
-      });
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+          })),
+        });
+      } catch (err) {
+        broken = true;
+        throw err;
+      }
     },
   };
 }

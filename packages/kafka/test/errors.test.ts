@@ -5,7 +5,7 @@ describe('isPermanentError', () => {
   test.each([
     ['a PermanentError', new PermanentError('lead_unknown', 'x'), true],
     ['a zod error', Object.assign(new Error('bad'), { name: 'ZodError' }), true],
-    ['a unique violation', Object.assign(new Error('dup'), { code: '23505' }), true],
+    ['a unique violation (a race between replicas)', Object.assign(new Error('dup'), { code: '23505' }), false],
     ['an invalid text representation', Object.assign(new Error('bad uuid'), { code: '22P02' }), true],
     ['a connection failure', Object.assign(new Error('down'), { code: 'ECONNREFUSED' }), false],
     ['a serialization failure', Object.assign(new Error('retry me'), { code: '40001' }), false],

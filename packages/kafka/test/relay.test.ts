@@ -8,8 +8,10 @@ import {
   deleteTopics,
   enqueue,
   ensureTopics,
+  EventTooLargeError,
   type OutboxRelay,
 } from '../src/index.js';
+import type { LifecycleEvent } from '@baton/contracts';
 import { capturedEvent, createTestSchema, readTopic, silentLogger, topicMessageCount, waitFor } from './support.js';
 
 const env = testEnv();
@@ -118,3 +120,49 @@ test('given two relays on one outbox, when both drain it, then no row is publish
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
   }
 });
+
+test('given the LISTEN connection is killed, when a row is committed after it recovers, then NOTIFY still wakes the relay', async () => {
+  const listening = relay({ pollIntervalMs: 60_000, listenConnectionString: env.databaseUrl });
+  await listening.start();
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+      WHERE query = 'LISTEN baton_outbox' AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+        AND application_name = ''`.execute(store.db);
+    expect(rows[0]?.n).toBeGreaterThanOrEqual(1);
+    // Reconnection backs off up to ~1 s on the first attempt; wait it out, then commit.
+    await new Promise((r) => setTimeout(r, 2_000));
+    await store.db.transaction().execute((trx) => enqueue(trx, [capturedEvent()], topic));
+    await waitFor('the row to be published', async () => {
+      const { rows: pending } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`.execute(store.db);
+      return Number(pending[0]?.n) === 0;
+    }, 5_000);
+  } finally {
+    await listening.stop();
+  }
+});
+
+test('given an event over the size limit, when enqueued, then it is refused and the transaction can roll back', async () => {
+  const huge = padded(capturedEvent(), 600 * 1024);
+  await expect(store.db.transaction().execute((trx) => enqueue(trx, [huge], topic))).rejects.toBeInstanceOf(EventTooLargeError);
+  expect(await store.count('outbox')).toBe(0);
+});
+
+test('given pending rows larger together than one Kafka batch, when the relay runs, then it publishes them over several sends', async () => {
+  const before = await topicMessageCount(client, topic);
+  const leadId = randomUUID();
+  // 6 x 400 KB: far over the broker's 1 MB batch limit if sent at once, on one partition (one lead).
+  const big = Array.from({ length: 6 }, () => padded(capturedEvent(leadId), 400 * 1024));
+  await store.db.transaction().execute((trx) => enqueue(trx, big, topic));
+  const r = relay();
+  let sends = 0;
+  while ((await r.publishBatch()) > 0) sends += 1;
+  expect(sends).toBeGreaterThan(1);
+  expect(await topicMessageCount(client, topic)).toBe(before + 6);
+});
+
+/** An event grown to about `bytes` (contracts would refuse it; the transport limits are what is under test). */
+function padded(event: LifecycleEvent, bytes: number): LifecycleEvent {
+  return { ...event, data: { ...event.data, padding: 'x'.repeat(bytes) } } as unknown as LifecycleEvent;
+}

@@ -29,7 +29,9 @@ export type Messaging = {
   consume<DB>(opts: ConsumeOptions<DB>): Promise<RunningConsumer>;
   /** Readiness check: the cluster answers a metadata request. */
   ping: () => Promise<void>;
-  /** Consumers first (they dead-letter through the producer), then the relay, then the producer. */
+  /** Stops the consumers; runs before the service's own resources, which their handlers use. */
+  stopConsumers: ShutdownStep;
+  /** The relay (it publishes through the producer), then the producer, then the admin connection. */
   shutdown: ShutdownStep[];
 };
 
@@ -84,10 +86,11 @@ export async function startMessaging(opts: {
       return consumer;
     },
     ping: () => client.ping(),
+    stopConsumers: { name: 'kafka-consumers', close: () => Promise.all(consumers.splice(0).map((c) => c.stop())) },
     shutdown: [
-      { name: 'kafka-consumers', close: () => Promise.all(consumers.map((c) => c.stop())) },
       { name: 'outbox-relay', close: () => relay.stop() },
       { name: 'kafka-producer', close: () => publisher.disconnect() },
+      { name: 'kafka-admin', close: () => client.close() },
     ],
   };
 }

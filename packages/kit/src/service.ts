@@ -54,11 +54,13 @@ export function startService<C extends BaseConfig, DB, R extends boolean>(def: S
     const infra = { config, logger, db: database.db, database, redis, metrics, messaging, identity } as ServiceInfra<C, DB, R>;
     const { app, shutdown = [] } = await def.start(infra);
     await app.listen({ port: config.PORT, host: config.HOST });
-    // HTTP first so no new work arrives, then the service's own resources, then the shared clients they use.
+    // HTTP and consumers first so no new work arrives, then the service's own resources (queues the handlers
+    // used), then the relay and producer, then the shared clients everything used.
     onShutdown(
       logger,
       [
         { name: 'http', close: () => app.close() },
+        messaging.stopConsumers,
         ...shutdown,
         ...messaging.shutdown,
         ...(redis ? [{ name: 'redis', close: () => redis.quit() }] : []),

@@ -1,10 +1,11 @@
+import { testEnv, uniqueName } from '@baton/testing';
 import { buildHttpApp, type HttpApp } from '../src/http/index.js';
 import { registerAuth, requirePrincipal } from '../src/http/auth.js';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
 import { createIdentity, identityMigrations, type Identity, type Scope } from '../src/identity/index.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
-import { memoryDestination, testEnv, uniqueSchema } from './support.js';
+import { memoryDestination } from './support.js';
 
 const slug = (label: string) => `auth-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -16,7 +17,7 @@ describe('registerAuth', () => {
   const logs = memoryDestination();
 
   beforeAll(async () => {
-    database = createDatabase({ url: testEnv('BATON_TEST_DATABASE_URL'), schema: uniqueSchema('kit_auth'), max: 4 });
+    database = createDatabase({ url: testEnv().databaseUrl, schema: uniqueName('kit_auth'), max: 4 });
     await migrateToLatest(database.db, { schema: 'identity', migrations: identityMigrations });
     // TTL 0: every request asks Postgres, so a revocation is visible to the very next request.
     identity = createIdentity({ db: database.db, cacheTtlMs: 0 });

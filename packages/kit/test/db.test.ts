@@ -1,6 +1,7 @@
+import { testEnv, uniqueName } from '@baton/testing';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
-import { dropSchema, testEnv, uniqueSchema } from './support.js';
+import { dropSchema } from './support.js';
 
 const migrations: Record<string, Migration> = Object.freeze({
   '0001_notes': {
@@ -24,9 +25,9 @@ async function tableSchemas(db: Kysely<any>, table: string, schemas: string[]): 
 }
 
 describe('createDatabase + migrateToLatest', () => {
-  const url = testEnv('BATON_TEST_DATABASE_URL');
-  const first = uniqueSchema('kit_db_a');
-  const second = uniqueSchema('kit_db_b');
+  const url = testEnv().databaseUrl;
+  const first = uniqueName('kit_db_a');
+  const second = uniqueName('kit_db_b');
   let a: DatabaseHandle<{ notes: { id: number; body: string } }>;
   let b: DatabaseHandle<{ notes: { id: number; body: string } }>;
 

@@ -1,9 +1,10 @@
+import { testEnv, uniqueName } from '@baton/testing';
 import { createDatabase, type DatabaseHandle } from '../src/db.js';
 import type { HttpApp } from '../src/http/index.js';
 import { pingPostgres, pingRedis } from '../src/readiness.js';
 import { createRedis, type Redis } from '../src/redis.js';
 import { buildTestApp, validPerson } from './http-test-app.js';
-import { testEnv, type memoryDestination } from './support.js';
+import { type memoryDestination } from './support.js';
 
 describe('buildHttpApp ids, logs, metrics and docs', () => {
   let app: HttpApp;
@@ -75,8 +76,8 @@ describe('/readyz', () => {
   let redis: Redis;
 
   beforeAll(() => {
-    database = createDatabase({ url: testEnv('BATON_TEST_DATABASE_URL'), schema: 'public', max: 2 });
-    redis = createRedis(testEnv('BATON_TEST_REDIS_URL'), { name: 'kit-readyz-test' });
+    database = createDatabase({ url: testEnv().databaseUrl, schema: 'public', max: 2 });
+    redis = createRedis(testEnv().redisUrl, { name: 'kit-readyz-test' });
   });
   afterAll(async () => {
     await redis.quit();

@@ -1,3 +1,4 @@
+import { testEnv, uniqueName } from '@baton/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Generated, type Kysely, type Migration } from 'kysely';
@@ -9,7 +10,7 @@ import { idempotencyMigrations, purgeExpiredIdempotencyKeys, withIdempotency } f
 import { createIdentity, identityMigrations, type Identity } from '../src/identity/index.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
-import { dropSchema, testEnv, uniqueSchema } from './support.js';
+import { dropSchema } from './support.js';
 
 type DB = { effects: { id: Generated<number>; tenant_id: string; payload: string } };
 type Body = { delayMs?: number; [field: string]: unknown };
@@ -24,7 +25,7 @@ const migrations: Record<string, Migration> = {
 };
 
 describe('withIdempotency', () => {
-  const schema = uniqueSchema('kit_idem');
+  const schema = uniqueName('kit_idem');
   let database: DatabaseHandle<DB>;
   let identity: Identity;
   let app: HttpApp;
@@ -67,7 +68,7 @@ describe('withIdempotency', () => {
   }
 
   beforeAll(async () => {
-    database = createDatabase({ url: testEnv('BATON_TEST_DATABASE_URL'), schema, max: 12 });
+    database = createDatabase({ url: testEnv().databaseUrl, schema, max: 12 });
     await migrateToLatest(database.db, { schema: 'identity', migrations: identityMigrations });
     await migrateToLatest(database.db, { schema, migrations });
     identity = createIdentity({ db: database.db });

@@ -1,6 +1,7 @@
+import { testEnv, uniqueName } from '@baton/testing';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
-import { dropSchema, testEnv, uniqueSchema } from './support.js';
+import { dropSchema } from './support.js';
 
 const migrations: Record<string, Migration> = {
   '0001_things': {
@@ -16,12 +17,12 @@ const migrations: Record<string, Migration> = {
 };
 
 describe('migrateToLatest under concurrency', () => {
-  const schema = uniqueSchema('kit_migrate_race');
+  const schema = uniqueName('kit_migrate_race');
   // Separate pools, as separate service processes would have.
   const handles: DatabaseHandle<unknown>[] = [];
 
   beforeAll(() => {
-    for (let i = 0; i < 4; i += 1) handles.push(createDatabase({ url: testEnv('BATON_TEST_DATABASE_URL'), schema, max: 1 }));
+    for (let i = 0; i < 4; i += 1) handles.push(createDatabase({ url: testEnv().databaseUrl, schema, max: 1 }));
   });
   afterAll(async () => {
     if (handles[0]) await dropSchema(handles[0].db, schema);

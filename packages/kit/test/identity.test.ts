@@ -1,8 +1,8 @@
+import { testEnv, uniqueName } from '@baton/testing';
 import { sql } from 'kysely';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
 import { AppError } from '../src/errors.js';
 import { createIdentity, identityMigrations } from '../src/identity/index.js';
-import { testEnv, uniqueSchema } from './support.js';
 
 const slug = (label: string) => `t-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -11,7 +11,7 @@ describe('identity: tenants and API keys', () => {
 
   beforeAll(async () => {
     // A service-like pool pinned to another schema: identity must qualify every name itself.
-    database = createDatabase({ url: testEnv('BATON_TEST_DATABASE_URL'), schema: uniqueSchema('kit_identity'), max: 4 });
+    database = createDatabase({ url: testEnv().databaseUrl, schema: uniqueName('kit_identity'), max: 4 });
     await migrateToLatest(database.db, { schema: 'identity', migrations: identityMigrations });
   });
   afterAll(() => database.close());

@@ -1,3 +1,5 @@
+import { testEnv, uniqueName } from '@baton/testing';
+import pg from 'pg';
 import { REDACTED_KEYS, createLogger } from '../src/logger.js';
 import { memoryDestination } from './support.js';
 
@@ -44,5 +46,28 @@ describe('createLogger', () => {
     logger.info('hidden');
     logger.warn('shown');
     expect(output.lines().map((line) => line['msg'])).toEqual(['shown']);
+  });
+
+  it('logs a real database error without the values it quotes', async () => {
+    const schema = uniqueName('logger');
+    const client = new pg.Client({ connectionString: testEnv().databaseUrl });
+    await client.connect();
+    const output = memoryDestination();
+    try {
+      await client.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.leads (email text UNIQUE)`);
+      await client.query(`INSERT INTO ${schema}.leads VALUES ('ada@example.com')`);
+      const err = await client.query(`INSERT INTO ${schema}.leads VALUES ('ada@example.com')`).catch((e: unknown) => e);
+      const cast = await client.query(`SELECT $1::uuid`, ['ada@example.com']).catch((e: unknown) => e);
+      const logger = createLogger({ name: 'test', destination: output.stream });
+      logger.error({ err }, 'insert failed');
+      logger.error({ err: cast }, 'cast failed');
+    } finally {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+    expect(output.text()).not.toContain('ada@example.com');
+    const [unique, cast] = output.lines();
+    expect(unique).toMatchObject({ err: { code: '23505', constraint: expect.stringContaining('email') } });
+    expect(cast).toMatchObject({ err: { code: '22P02' } });
   });
 });

@@ -1,3 +1,4 @@
+import { testEnv, uniqueName } from '@baton/testing';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
 import { registerAuth } from '../src/http/auth.js';
 import { buildHttpApp, type HttpApp } from '../src/http/index.js';
@@ -6,10 +7,9 @@ import { createIdentity, identityMigrations, type Identity } from '../src/identi
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { createRedis, type Redis } from '../src/redis.js';
-import { testEnv, uniqueSchema } from './support.js';
 
 describe('registerRateLimit', () => {
-  const nameSpace = `${uniqueSchema('kit-rl')}:`;
+  const nameSpace = `${uniqueName('kit-rl')}:`;
   let database: DatabaseHandle<unknown>;
   let redis: Redis;
   let identity: Identity;
@@ -17,9 +17,9 @@ describe('registerRateLimit', () => {
   let tenantSlug: string;
 
   beforeAll(async () => {
-    database = createDatabase({ url: testEnv('BATON_TEST_DATABASE_URL'), schema: uniqueSchema('kit_rl'), max: 4 });
+    database = createDatabase({ url: testEnv().databaseUrl, schema: uniqueName('kit_rl'), max: 4 });
     await migrateToLatest(database.db, { schema: 'identity', migrations: identityMigrations });
-    redis = createRedis(testEnv('BATON_TEST_REDIS_URL'));
+    redis = createRedis(testEnv().redisUrl);
     identity = createIdentity({ db: database.db });
     tenantSlug = `rl-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     await identity.createTenant({ slug: tenantSlug });

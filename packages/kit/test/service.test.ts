@@ -1,15 +1,16 @@
+import { testEnv, uniqueName } from '@baton/testing';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { createDatabase } from '../src/db.js';
-import { dropSchema, testEnv, uniqueSchema } from './support.js';
+import { dropSchema } from './support.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/service.fixture.ts', import.meta.url));
 
 describe('startService', () => {
-  const schema = uniqueSchema('kit_service');
-  const url = testEnv('BATON_TEST_DATABASE_URL');
+  const schema = uniqueName('kit_service');
+  const url = testEnv().databaseUrl;
 
   const admin = createDatabase({ url, schema: 'public', max: 1 });
 
@@ -25,7 +26,8 @@ describe('startService', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: url,
-      REDIS_URL: testEnv('BATON_TEST_REDIS_URL'),
+      REDIS_URL: testEnv().redisUrl,
+      KAFKA_BROKERS: testEnv().kafkaBrokers.join(','),
     };
     const child = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, env });
     let stdout = '';
@@ -52,8 +54,8 @@ describe('startService', () => {
       .split('\n')
       .filter((line) => line.includes('"shutdown step done"'))
       .map((line) => (JSON.parse(line) as { step: string }).step);
-    // Consumers before the producer they dead-letter through; the relay before the producer it publishes with.
-    expect(steps).toEqual(['http', 'service-own', 'kafka-consumers', 'outbox-relay', 'kafka-producer', 'redis', 'postgres']);
+    // Consumers before the resources their handlers use; the relay before the producer it publishes with.
+    expect(steps).toEqual(['http', 'kafka-consumers', 'service-own', 'outbox-relay', 'kafka-producer', 'kafka-admin', 'redis', 'postgres']);
     const { rows } = await sql`select 1 from information_schema.schemata where schema_name = ${schema}`.execute(admin.db);
     expect(rows).toHaveLength(1);
   });

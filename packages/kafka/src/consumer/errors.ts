@@ -17,8 +17,9 @@ export function isPermanentError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   if ((err as { name?: unknown }).name === 'ZodError') return true;
   const code = (err as { code?: unknown }).code;
-  // SQLSTATE class 22 (data exception) and 23 (integrity constraint violation) repeat on every retry.
-  return typeof code === 'string' && /^(22|23)[0-9A-Z]{3}$/.test(code);
+  // SQLSTATE class 22 (data exception: bad input syntax, out of range) repeats on every retry. Class 23
+  // (unique / foreign key) does not: two replicas racing on one row lose once, then succeed on retry.
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 /** A short, stable code for an error, for dead-letter headers and metrics. */

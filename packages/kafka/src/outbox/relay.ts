@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Publisher } from '../publisher.js';
+import type { OutgoingMessage, Publisher } from '../publisher.js';
 import type { OutboxRow } from './enqueue.js';
 import { sleep, backoffMs } from '../backoff.js';
 
@@ -27,6 +27,12 @@ export interface OutboxRelay {
 }
 
 const CHANNEL = 'baton_outbox';
+
+/**
+ * Bytes of payload per send. kafkajs puts a partition's messages in one record batch and the broker refuses
+ * batches over ~1 MB, so a batch is cut by size as well as by row count (enqueue caps a single event lower).
+ */
+const MAX_BATCH_BYTES = 768 * 1024;
 
 /**
  * Creates the relay that publishes committed outbox rows to Kafka and marks them published.
@@ -62,18 +68,13 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
             AND earlier.id NOT IN (SELECT id FROM claimed)
         )
         ORDER BY o.id`.execute(trx);
-      if (rows.length === 0) return 0;
-      await opts.publisher.publish(
-        rows.map((r) => ({
-          topic: r.topic,
-          key: r.message_key,
-          value: JSON.stringify(r.payload),
-          headers: { 'content-type': 'application/cloudevents+json', ce_type: r.event_type, ce_id: r.event_id },
-        })),
-      );
-      const ids = rows.map((r) => r.id);
+      const messages = withinBytes(rows);
+      if (messages.length === 0) return 0;
+      await opts.publisher.publish(messages.map((m) => m.message));
+      // Rows cut off by the size limit stay pending; they lead the next batch, still in id order.
+      const ids = messages.map((m) => m.id);
       await sql`UPDATE outbox SET published_at = now() WHERE id = ANY(${ids}::bigint[])`.execute(trx);
-      return rows.length;
+      return ids.length;
     });
   }
 
@@ -96,20 +97,38 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  async function listen(connectionString: string): Promise<void> {
-    const client = new pg.Client({ connectionString });
+  /** Keeps one LISTEN connection open, reconnecting with backoff; polling covers the gaps. */
+  async function listen(connectionString: string, attempt = 0): Promise<void> {
+    if (stopped) return;
+    const client = new pg.Client({ connectionString, keepAlive: true });
     client.on('notification', (msg) => {
       if (msg.channel === CHANNEL && msg.payload === opts.schema) waker.wake();
     });
-    client.on('error', (err) => {
-      log.warn({ err }, 'outbox LISTEN connection lost; polling until it is back');
-      listener = undefined;
-      client.end().catch(() => undefined);
-      if (!stopped) setTimeout(() => void listen(connectionString).catch(() => undefined), 1_000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    let lost = false;
+    const reconnect = (err: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (listener === client) listener = undefined;
+      client.end().catch(() => undefined); // the connection is already broken
+      if (stopped) return;
+      log.warn({ err, attempt }, 'outbox LISTEN connection lost; polling until it is back');
+      setTimeout(() => void listen(connectionString, attempt + 1), backoffMs(attempt + 1, 500, 15_000)).unref();
+    };
+    client.on('error', reconnect);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      reconnect(err);
+      return;
+    }
+    if (stopped) {
+      await client.end();
+      return;
+    }
     listener = client;
+    // Rows committed while nobody listened were never announced.
+    waker.wake();
   }
 
   return {
@@ -129,6 +148,32 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 }
 
 /** A wake-up signal that is not lost when it fires while nobody waits. */
+interface Prepared {
+  id: string;
+  message: OutgoingMessage;
+}
+
+/** The longest prefix of rows within MAX_BATCH_BYTES (always at least one row: enqueue bounds its size). */
+function withinBytes(rows: readonly OutboxRow[]): Prepared[] {
+  const out: Prepared[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    const value = JSON.stringify(r.payload);
+    bytes += Buffer.byteLength(value);
+    if (out.length > 0 && bytes > MAX_BATCH_BYTES) break;
+    out.push({
+      id: r.id,
+      message: {
+        topic: r.topic,
+        key: r.message_key,
+        value,
+        headers: { 'content-type': 'application/cloudevents+json', ce_type: r.event_type, ce_id: r.event_id },
+      },
+    });
+  }
+  return out;
+}
+
 function createWaker(): { wake(): void; wait(ms: number): Promise<void> } {
   let pending = false;
   let resolveWait: (() => void) | undefined;
