@@ -4,6 +4,7 @@ export { createPublisher, type Publisher, type OutgoingMessage } from './publish
 export { enqueue, EventTooLargeError, MAX_EVENT_BYTES, type OutboxRow } from './outbox/enqueue.js';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.js';
 export { messagingMigrations } from './outbox/messaging.migration.js';
+export { purgeMessaging, DEFAULT_RETENTION, type RetentionPolicy } from './outbox/retention.js';
 export { runConsumer, type ConsumerOptions, type ConsumerStats, type RunningConsumer } from './consumer/runner.js';
 export type { EventHandler, MessageContext, Outcome } from './consumer/process-message.js';
 export { PermanentError, isPermanentError } from './consumer/errors.js';

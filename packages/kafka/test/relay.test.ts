@@ -9,6 +9,7 @@ import {
   enqueue,
   ensureTopics,
   EventTooLargeError,
+  purgeMessaging,
   type OutboxRelay,
 } from '../src/index.js';
 import type { LifecycleEvent } from '@baton/contracts';
@@ -166,3 +167,38 @@ test('given pending rows larger together than one Kafka batch, when the relay ru
 function padded(event: LifecycleEvent, bytes: number): LifecycleEvent {
   return { ...event, data: { ...event.data, padding: 'x'.repeat(bytes) } } as unknown as LifecycleEvent;
 }
+
+test('given a broker that refuses every send, when the relay runs, then rows stay pending and the failures are counted', async () => {
+  const event = capturedEvent();
+  await store.db.transaction().execute((trx) => enqueue(trx, [event], topic));
+  const refusing = relay({
+    publisher: { connect: async () => undefined, disconnect: async () => undefined, publish: async () => Promise.reject(new Error('broker down')) },
+  });
+  await refusing.start();
+  try {
+    await waitFor('three failed batches', () => refusing.consecutiveFailures() >= 3, 10_000);
+  } finally {
+    await refusing.stop();
+  }
+  const { rows } = await sql<{ published_at: Date | null }>`SELECT published_at FROM outbox WHERE event_id = ${event.id}::uuid`.execute(store.db);
+  expect(rows).toEqual([{ published_at: null }]);
+  expect(await relay().publishBatch()).toBe(1);
+});
+
+test('given old published rows, old pending rows and old inbox entries, when purged, then only what is safe to forget goes', async () => {
+  const [oldPublished, oldPending, freshPublished] = [capturedEvent(), capturedEvent(), capturedEvent()];
+  await store.db.transaction().execute((trx) => enqueue(trx, [oldPublished, oldPending, freshPublished], topic));
+  await sql`UPDATE outbox SET created_at = now() - interval '30 days' WHERE event_id IN (${oldPublished.id}::uuid, ${oldPending.id}::uuid)`.execute(store.db);
+  await sql`UPDATE outbox SET published_at = now() - interval '8 days' WHERE event_id = ${oldPublished.id}::uuid`.execute(store.db);
+  await sql`UPDATE outbox SET published_at = now() WHERE event_id = ${freshPublished.id}::uuid`.execute(store.db);
+  await sql`
+    INSERT INTO inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset, processed_at) VALUES
+      ('c', ${randomUUID()}::uuid, 'lead.captured', 't', 0, 1, now() - interval '15 days'),
+      ('c', ${randomUUID()}::uuid, 'lead.captured', 't', 0, 2, now() - interval '13 days')`.execute(store.db);
+
+  expect(await purgeMessaging(store.db, { publishedDays: 7, inboxDays: 14, batchSize: 1 })).toEqual({ outbox: 1, inbox: 1 });
+  const { rows } = await sql<{ event_id: string }>`SELECT event_id FROM outbox ORDER BY id`.execute(store.db);
+  expect(rows.map((r) => r.event_id)).toEqual([oldPending.id, freshPublished.id]);
+  expect(await store.count('inbox')).toBe(1);
+  await sql`TRUNCATE inbox`.execute(store.db);
+});

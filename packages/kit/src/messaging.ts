@@ -5,6 +5,7 @@ import {
   createPublisher,
   ensureTopics,
   lifecycleTopics,
+  purgeMessaging,
   runConsumer,
   type ConsumerOptions,
   type KafkaClient,
@@ -65,6 +66,7 @@ export async function startMessaging(opts: {
     onPublished: metrics.onPublished,
   });
   await relay.start();
+  const purge = startPurge(opts.db, logger);
   const consumers: RunningConsumer[] = [];
   return {
     client,
@@ -85,12 +87,30 @@ export async function startMessaging(opts: {
       consumers.push(consumer);
       return consumer;
     },
-    ping: () => client.ping(),
+    async ping() {
+      await client.ping();
+      // Kafka answering is not enough if this service's events are not getting out.
+      const failures = relay.consecutiveFailures();
+      if (failures >= 3) throw new Error(`outbox relay has failed ${failures} batches in a row`);
+    },
     stopConsumers: { name: 'kafka-consumers', close: () => Promise.all(consumers.splice(0).map((c) => c.stop())) },
     shutdown: [
+      { name: 'messaging-retention', close: async () => clearInterval(purge) },
       { name: 'outbox-relay', close: () => relay.stop() },
       { name: 'kafka-producer', close: () => publisher.disconnect() },
       { name: 'kafka-admin', close: () => client.close() },
     ],
   };
+}
+
+/** Deletes expired outbox and inbox rows every ten minutes, off the request path. */
+function startPurge(db: Kysely<any>, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    purgeMessaging(db).then(
+      (removed) => logger.debug(removed, 'messaging retention purge'),
+      (err: unknown) => logger.warn({ err }, 'messaging retention purge failed; will retry'),
+    );
+  }, 10 * 60_000);
+  timer.unref();
+  return timer;
 }

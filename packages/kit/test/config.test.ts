@@ -42,6 +42,19 @@ describe('loadConfig', () => {
     expect(loadConfig(schema, { PORT: '', LOG_LEVEL: ' ' }).PORT).toBe(3001);
   });
 
+  it.each([
+    ['KAFKA_BROKERS', 'kafka:99999'],
+    ['DATABASE_URL', 'postgres://'],
+    ['REDIS_URL', 'redis://'],
+    ['PORT', '1e3'],
+    ['PORT', '70000'],
+    ['SHUTDOWN_TIMEOUT_MS', '0x10'],
+    ['BODY_LIMIT_BYTES', '0'],
+  ])('rejects %s=%s instead of guessing what it meant', (variable, value) => {
+    const error = configErrorOf(() => loadConfig(schema, { [variable]: value }));
+    expect(error.issues.map((issue) => issue.variable.split('.')[0])).toEqual([variable]);
+  });
+
   it('names every bad variable in one error', () => {
     const error = configErrorOf(() =>
       loadConfig(schema, { PORT: 'eighty', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'nohost', LOG_LEVEL: 'loud' }),

@@ -54,6 +54,13 @@ describe('buildHttpApp errors', () => {
     expect(res.json()).toMatchObject({ code: 'not_found', status: 404, detail: 'No route GET /v1/nowhere' });
   });
 
+  it('answers 400 problem+json for a malformed URL escape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/people/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 400 });
+  });
+
   it('answers 413 for a body over the limit', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/people', payload: { ...validPerson, pad: 'x'.repeat(2048) } });
     expect(res.statusCode).toBe(413);

@@ -55,7 +55,7 @@ describe('startService', () => {
       .filter((line) => line.includes('"shutdown step done"'))
       .map((line) => (JSON.parse(line) as { step: string }).step);
     // Consumers before the resources their handlers use; the relay before the producer it publishes with.
-    expect(steps).toEqual(['http', 'kafka-consumers', 'service-own', 'outbox-relay', 'kafka-producer', 'kafka-admin', 'redis', 'postgres']);
+    expect(steps).toEqual(['http', 'kafka-consumers', 'service-own', 'messaging-retention', 'outbox-relay', 'kafka-producer', 'kafka-admin', 'redis', 'postgres']);
     const { rows } = await sql`select 1 from information_schema.schemata where schema_name = ${schema}`.execute(admin.db);
     expect(rows).toHaveLength(1);
   });

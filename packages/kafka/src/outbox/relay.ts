@@ -23,6 +23,8 @@ export interface OutboxRelay {
   start(): Promise<void>;
   /** Publishes one batch of pending rows; returns how many it published. */
   publishBatch(): Promise<number>;
+  /** Batches failed in a row since the last success (0 when healthy), for readiness. */
+  consecutiveFailures(): number;
   stop(): Promise<void>;
 }
 
@@ -78,8 +80,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     });
   }
 
+  let failures = 0;
   async function run(): Promise<void> {
-    let failures = 0;
     while (!stopped) {
       try {
         const published = await publishBatch();
@@ -133,6 +135,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   return {
     publishBatch,
+    consecutiveFailures: () => failures,
     async start() {
       if (loop) return;
       if (opts.listenConnectionString) await listen(opts.listenConnectionString);

@@ -10,7 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../logger.js';
 import type { MetricsRegistry } from '../metrics.js';
-import { registerErrorHandling } from './error-handler.js';
+import { handleError, registerErrorHandling } from './error-handler.js';
 import { RequestLogController } from './log-controller.js';
 import { registerProbes, type ReadinessCheck } from './probes.js';
 import { correlationIdOf, genReqId, registerRequestContext } from './request-context.js';
@@ -35,6 +35,8 @@ function createFastify(opts: HttpAppOptions) {
     requestIdHeader: false,
     genReqId,
     logController: new RequestLogController(),
+    // Errors raised before routing (e.g. a malformed %-escape in the URL) would otherwise bypass problem+json.
+    frameworkErrors: handleError,
     childLoggerFactory: (logger, bindings, childOpts, rawReq) =>
       logger.child({ ...bindings, correlationId: correlationIdOf(rawReq.headers, String(bindings['reqId'])) }, childOpts),
   }).withTypeProvider<ZodTypeProvider>();

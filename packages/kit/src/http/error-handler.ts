@@ -74,7 +74,8 @@ export function toProblem(error: unknown): ProblemSpec {
   return { status: 500, code: 'internal_error', detail: 'An unexpected error occurred' };
 }
 
-function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** The one error handler; also fastify's `frameworkErrors` hook (bad URL encoding, content-type parsing). */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = toProblem(error);
   if (problem.status >= 500) request.log.error({ err: error, code: problem.code }, 'request failed');
   // Client mistakes are routine; the code is enough, and messages may echo input.
