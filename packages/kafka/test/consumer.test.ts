@@ -1,4 +1,4 @@
-import { encodeEvent, type LifecycleEvent } from '@baton/contracts';
+import { createEvent, encodeEvent, exampleEvents, type LifecycleEvent } from '@baton/contracts';
 import { testEnv, uniqueName } from '@baton/testing';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -192,3 +192,18 @@ test('given a handler slower than the session timeout, when consumed, then the m
   await waitFor('the slow event', async () => (await store.effectsOf(event.id)) === 1, 40_000);
   expect(consumer.stats().groupJoins).toBe(1);
 }, 60_000);
+
+test('given a consumer that handles only some types, when other types arrive, then they are skipped without an inbox row', async () => {
+  const leadId = randomUUID();
+  const captured = capturedEvent(leadId);
+  const assigned = createEvent({ type: 'lead.assigned', source: 'baton.test', subject: leadId, tenantid: 't', data: exampleEvents['lead.assigned'] });
+  await commitAndRelay([captured, assigned]);
+  const groupId = uniqueName('group');
+  const consumer = await consume({ groupId, eventTypes: ['lead.assigned'] });
+
+  await waitFor('the assigned event', async () => (await store.effectsOf(assigned.id)) === 1);
+  await waitFor('the captured event to be passed over', () => consumer.stats().skipped >= 1);
+  expect(await store.effectsOf(captured.id)).toBe(0);
+  const { rows } = await sql<{ event_id: string }>`SELECT event_id FROM inbox WHERE consumer = ${groupId}`.execute(store.db);
+  expect(rows.map((r) => r.event_id)).toEqual([assigned.id]);
+});

@@ -5,7 +5,7 @@ import type { Publisher } from '../publisher.js';
 import { backoffMs, sleep } from '../backoff.js';
 import { headersToStrings, sendToDeadLetter } from './dead-letter.js';
 import { errorCode, isPermanentError } from './errors.js';
-import { recordInInbox } from './inbox.js';
+import { recordInInbox, recordManyInInbox } from './inbox.js';
 
 export interface MessageContext {
   topic: string;
@@ -16,7 +16,8 @@ export interface MessageContext {
 /** What a service implements: the effect of one event, inside the transaction that records it in the inbox. */
 export type EventHandler<DB> = (event: LifecycleEvent, trx: Transaction<DB>, ctx: MessageContext) => Promise<void>;
 
-export type Outcome = 'handled' | 'duplicate' | 'dead_lettered' | 'aborted';
+/** `skipped`: an event type this consumer does not handle; it needs no inbox row, as it has no effect. */
+export type Outcome = 'handled' | 'duplicate' | 'skipped' | 'dead_lettered' | 'aborted';
 
 export interface RawMessage {
   key: Buffer | null;
@@ -28,6 +29,8 @@ export interface RawMessage {
 export interface ProcessDeps<DB> {
   db: Kysely<DB>;
   handle: EventHandler<DB>;
+  /** Whether the handler cares about this event at all (e.g. not the service's own events). */
+  accepts: (event: LifecycleEvent) => boolean;
   publisher: Publisher;
   deadLetterTopic: string;
   consumer: string;
@@ -48,6 +51,7 @@ export async function processMessage<DB>(message: RawMessage, ctx: MessageContex
     return deadLetter(message, ctx, deps, decoded.error.code, describeIssues(decoded.error.message, decoded.error.issues));
   }
   const event = decoded.event;
+  if (!deps.accepts(event)) return 'skipped';
   for (let attempt = 1; ; attempt++) {
     try {
       return await applyOnce(event, ctx, deps);
@@ -80,14 +84,22 @@ export async function processChunk<DB>(items: readonly ChunkItem[], deps: Proces
     if (!decoded.ok) return null;
     events.push(decoded.event);
   }
+  const wanted = events.map((event, i) => ({ event, ctx: items[i]!.ctx })).filter((w) => deps.accepts(w.event));
+  if (wanted.length === 0) return events.map(() => 'skipped' as const);
   try {
     return await deps.db.transaction().execute(async (trx) => {
+      const fresh = await recordManyInInbox(
+        trx as Transaction<any>,
+        wanted.map((w) => ({ consumer: deps.consumer, event: w.event, ...w.ctx })),
+      );
       const outcomes: Outcome[] = [];
       for (const [i, event] of events.entries()) {
-        const ctx = items[i]!.ctx;
-        const fresh = await recordInInbox(trx as Transaction<any>, { consumer: deps.consumer, event, ...ctx });
-        if (fresh) await deps.handle(event, trx, ctx);
-        outcomes.push(fresh ? 'handled' : 'duplicate');
+        if (!deps.accepts(event)) outcomes.push('skipped');
+        // delete: a copy of the same event later in this chunk is a duplicate, not a second effect.
+        else if (fresh.delete(event.id)) {
+          await deps.handle(event, trx, items[i]!.ctx);
+          outcomes.push('handled');
+        } else outcomes.push('duplicate');
       }
       return outcomes;
     });

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC } from '@baton/contracts';
+import { DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC, type EventType, type LifecycleEvent } from '@baton/contracts';
 import type { EachBatchPayload } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -11,6 +11,11 @@ export interface ConsumerOptions<DB> {
   groupId: string;
   db: Kysely<DB>;
   handle: EventHandler<DB>;
+  /**
+   * Event types the handler reacts to; others are skipped before any database work (a service reads its
+   * own events back from the shared topic). Default: every type.
+   */
+  eventTypes?: readonly EventType[];
   /** Used for dead letters. */
   publisher: Publisher;
   logger: Logger;
@@ -35,6 +40,7 @@ export interface ConsumerOptions<DB> {
 export interface ConsumerStats {
   handled: number;
   duplicates: number;
+  skipped: number;
   deadLettered: number;
   groupJoins: number;
 }
@@ -53,7 +59,7 @@ export interface RunningConsumer {
 export async function runConsumer<DB>(opts: ConsumerOptions<DB>): Promise<RunningConsumer> {
   const consumerName = opts.inboxName ?? opts.groupId;
   const log = opts.logger.child({ component: 'consumer', group: opts.groupId });
-  const stats: ConsumerStats = { handled: 0, duplicates: 0, deadLettered: 0, groupJoins: 0 };
+  const stats: ConsumerStats = { handled: 0, duplicates: 0, skipped: 0, deadLettered: 0, groupJoins: 0 };
   const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
   const consumer = opts.client.kafka.consumer({
     groupId: opts.groupId,
@@ -71,6 +77,7 @@ export async function runConsumer<DB>(opts: ConsumerOptions<DB>): Promise<Runnin
   const base = {
     db: opts.db,
     handle: opts.handle,
+    accepts: acceptsTypes(opts.eventTypes),
     publisher: opts.publisher,
     deadLetterTopic: opts.deadLetterTopic ?? DEAD_LETTER_TOPIC,
     consumer: consumerName,
@@ -146,6 +153,7 @@ async function commit(payload: EachBatchPayload, topic: string, partition: numbe
 function count(stats: ConsumerStats, outcome: Outcome): void {
   if (outcome === 'handled') stats.handled += 1;
   else if (outcome === 'duplicate') stats.duplicates += 1;
+  else if (outcome === 'skipped') stats.skipped += 1;
   else if (outcome === 'dead_lettered') stats.deadLettered += 1;
 }
 
@@ -161,3 +169,9 @@ async function withHeartbeat<T>(heartbeat: () => Promise<void>, everyMs: number,
   }
 }
 
+
+function acceptsTypes(types: readonly EventType[] | undefined): (event: LifecycleEvent) => boolean {
+  if (types === undefined) return () => true;
+  const wanted = new Set<string>(types);
+  return (event) => wanted.has(event.type);
+}
