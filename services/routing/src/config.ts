@@ -1,12 +1,36 @@
+import { DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC } from '@baton/contracts';
 import { baseConfigSchema } from '@baton/kit';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Process name, log `service` field, metrics label and Postgres schema of this service. */
 export const SERVICE_NAME = 'routing';
 
-/** routing's environment: the shared variables, with its own default port. */
+const positiveInt = z.coerce.number().int().positive();
+// BullMQ builds Redis keys as `<prefix>:<queue>:...` and refuses ':' in queue names.
+const redisName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only');
+
+/** routing's environment: the shared variables, with its own default port, consumer and timer settings. */
 export const configSchema = baseConfigSchema.extend({
   PORT: baseConfigSchema.shape.PORT.default(3002),
+  // Per API key, unless the key carries its own limit.
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
+  // Topics and group are settings so tests and benches can run a routing instance on topics of their own.
+  ROUTING_TOPIC: z.string().min(1).default(LIFECYCLE_TOPIC),
+  ROUTING_DEAD_LETTER_TOPIC: z.string().min(1).default(DEAD_LETTER_TOPIC),
+  ROUTING_CONSUMER_GROUP: z.string().min(1).default('routing'),
+  // Partitions one instance works on at once. Leads of one queue serialise on the queue's row lock anyway, and
+  // with several partitions in flight they queue on it (measured: worse latency under load); raise it when
+  // leads spread over many queues or tenants.
+  ROUTING_CONSUMER_CONCURRENCY: positiveInt.default(1),
+  // Events per consumer transaction. A chunk holds its queues' row locks until it commits, so smaller chunks
+  // hand the lock over sooner (at the price of more commits).
+  ROUTING_CONSUMER_CHUNK_SIZE: positiveInt.default(100),
+  SLA_QUEUE_NAME: redisName.default('routing-sla'),
+  SLA_QUEUE_PREFIX: redisName.default('baton'),
+  SLA_WORKER_CONCURRENCY: positiveInt.default(8),
+  // How often to look for timers Redis lost, and how late a timer must be before it counts as lost.
+  SLA_SWEEP_INTERVAL_MS: positiveInt.default(30_000),
+  SLA_SWEEP_GRACE_MS: positiveInt.default(10_000),
 });
 
 /** routing's parsed configuration. */

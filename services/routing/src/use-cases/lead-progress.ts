@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+import { lockAssignment, saveAssignment } from '../db/assignment.repository.js';
+import { releaseOpen } from '../db/member.repository.js';
+import type { Database } from '../db/schema.js';
+import { isOpenUnclaimed, stoppedClock, type Assignment } from '../domain/assignment.js';
+
+// Later lifecycle facts stop the SLA clocks. Each one bumps the clock's version, so a timer already waiting in
+// Redis finds itself stale and does nothing: no need to reach into Redis from inside a database transaction.
+
+type Db = Kysely<Database>;
+
+async function settle(trx: Db, leadId: string, change: (a: Assignment) => Assignment | null): Promise<void> {
+  const current = await lockAssignment(trx, leadId);
+  // Not assigned (yet): an event of a lead routing never saw (or an unrouted one) changes nothing.
+  if (!current || current.memberId === null) return;
+  const next = change(current);
+  if (next === null) return;
+  if (isOpenUnclaimed(current.state) && current.memberId) await releaseOpen(trx, current.memberId);
+  await saveAssignment(trx, next);
+}
+
+/**
+ * The first real contact (lead.contacted, or a qualification or booking, which imply it) ends the claim and
+ * first-touch clocks: somebody followed up, which is what both SLAs are there to make sure of.
+ */
+export async function recordContact(trx: Db, leadId: string, at: Date): Promise<void> {
+  await settle(trx, leadId, (a) => {
+    if (a.state !== 'assigned' && a.state !== 'claimed') return null;
+    return { ...a, state: 'contacted', contactedAt: at, overdueSince: null, sla: stoppedClock(a.sla.version) };
+  });
+}
+
+/** A closed or disqualified lead needs no owner's attention any more: every clock stops for good. */
+export async function recordClosed(trx: Db, leadId: string, at: Date): Promise<void> {
+  await settle(trx, leadId, (a) => {
+    if (a.state === 'closed') return null;
+    return { ...a, state: 'closed', closedAt: at, overdueSince: null, sla: stoppedClock(a.sla.version) };
+  });
+}
