@@ -45,6 +45,7 @@ export async function openServiceHarness<DB>(service: string, migrations: Record
     messaging: { ping: () => kafka.ping() },
     env: { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, KAFKA_BROKERS: env.kafkaBrokers.join(',') },
     async close() {
+      await kafka.close();
       await redis.quit();
       await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
       await database.close();

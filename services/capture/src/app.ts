@@ -1,7 +1,23 @@
-import { buildHttpApp, type Messaging, pingPostgres, pingRedis, type HttpApp, type Logger, type MetricsRegistry, type Redis } from '@baton/kit';
+import {
+  buildHttpApp,
+  pingPostgres,
+  pingRedis,
+  registerAuth,
+  registerRateLimit,
+  type HttpApp,
+  type Identity,
+  type Logger,
+  type Messaging,
+  type MetricsRegistry,
+  type Redis,
+} from '@baton/kit';
+import { LIFECYCLE_TOPIC } from '@baton/contracts';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAME, type Config } from './config.js';
 import type { Database } from './db/schema.js';
+import { registerActivityRoutes } from './routes/activities.routes.js';
+import { registerBatchRoutes } from './routes/leads-batch.routes.js';
+import { registerLeadRoutes } from './routes/leads.routes.js';
 
 // Kept in step with package.json by hand: importing JSON would need import attributes in every runner.
 const SERVICE_VERSION = '0.1.0';
@@ -15,6 +31,14 @@ export type AppDeps = {
   metrics: MetricsRegistry;
   /** The Kafka connection, for readiness (and, as features arrive, consumers). */
   messaging: Pick<Messaging, 'ping'>;
+  /** Tenants and API keys: authenticates callers and supplies tenant settings. */
+  identity: Identity;
+  /** The clock domain decisions read; tests pass a fixed one. */
+  clock?: () => Date;
+  /** Redis key prefix of the rate limiter; tests use their own. */
+  rateLimitNameSpace?: string;
+  /** Where lifecycle events go: lead-lifecycle.v1, except in tests that read their own topic. */
+  eventsTopic?: string;
 };
 
 /** Builds the capture HTTP app without listening. */
@@ -31,8 +55,19 @@ export async function buildApp(deps: AppDeps): Promise<HttpApp> {
       // Redis carries rate limits; without it the service cannot do its job.
       redis: () => pingRedis(deps.redis),
     },
-    openapi: { description: 'Records leads and their activities from other systems, and emits the lead lifecycle events that follow.' },
+    openapi: {
+      description: 'Records leads and their activities from other systems, and emits the lead lifecycle events that follow.',
+      tags: [
+        { name: 'leads', description: 'Capture leads (one or a batch), read them, page through changes' },
+        { name: 'activities', description: 'What happened to a lead after capture: attempts, contact, qualification, outcome' },
+      ],
+    },
   });
-  // Feature routes (src/routes/) register here as they arrive.
+  registerAuth(app, deps.identity);
+  await registerRateLimit(app, { redis: deps.redis, defaultPerMinute: deps.config.RATE_LIMIT_PER_MINUTE, nameSpace: deps.rateLimitNameSpace ?? `${SERVICE_NAME}-rate:` });
+  const routeDeps = { db: deps.db, identity: deps.identity, clock: deps.clock ?? (() => new Date()), topic: deps.eventsTopic ?? LIFECYCLE_TOPIC };
+  registerLeadRoutes(app, routeDeps);
+  registerBatchRoutes(app, { ...routeDeps, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES });
+  registerActivityRoutes(app, routeDeps);
   return app;
 }

@@ -1,27 +1,25 @@
 import { loadConfig, type HttpApp } from '@baton/kit';
-import { openServiceHarness, type ServiceHarness } from '@baton/testing';
 import { sql } from 'kysely';
-import { buildApp } from '../src/app.js';
 import { SERVICE_NAME, configSchema } from '../src/config.js';
-import { migrations } from '../src/db/migrations/index.js';
-import type { Database } from '../src/db/schema.js';
+import { openCaptureApp, type CaptureTestApp } from './support.js';
 
 describe('capture app', () => {
-  let harness: ServiceHarness<Database>;
+  let t: CaptureTestApp;
   let app: HttpApp;
 
   beforeAll(async () => {
-    harness = await openServiceHarness<Database>(SERVICE_NAME, migrations);
-    app = await buildApp({ ...harness, config: loadConfig(configSchema, harness.env) });
+    t = await openCaptureApp();
+    app = t.app;
   });
 
   afterAll(async () => {
-    await app.close();
-    await harness.close();
+    await t.close();
   });
 
-  it('defaults to port 3001', () => {
-    expect(loadConfig(configSchema, {}).PORT).toBe(3001);
+  it('defaults to port 3001 and 6000 requests a minute per key', () => {
+    const config = loadConfig(configSchema, {});
+    expect(config.PORT).toBe(3001);
+    expect(config.RATE_LIMIT_PER_MINUTE).toBe(6000);
   });
 
   it('answers /healthz', async () => {
@@ -35,14 +33,20 @@ describe('capture app', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('keeps an outbox and an inbox in its own schema', async () => {
+  it('keeps leads, activities, idempotency keys, an outbox and an inbox in its own schema', async () => {
     const { rows } = await sql<{ table_name: string }>`
-      SELECT table_name FROM information_schema.tables WHERE table_schema = ${harness.schema} ORDER BY table_name`.execute(harness.db);
-    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['inbox', 'outbox']));
+      SELECT table_name FROM information_schema.tables WHERE table_schema = ${t.harness.schema} ORDER BY table_name`.execute(t.harness.db);
+    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['activities', 'idempotency_keys', 'inbox', 'leads', 'outbox']));
   });
 
-  it('serves its OpenAPI document', async () => {
+  it('documents every endpoint in its OpenAPI document', async () => {
     const res = await app.inject({ method: 'GET', url: '/docs/json' });
-    expect(res.json()).toMatchObject({ info: { title: SERVICE_NAME } });
+    const doc = res.json();
+    expect(doc).toMatchObject({ info: { title: SERVICE_NAME } });
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/leads', '/v1/leads/batch', '/v1/leads/{id}', '/v1/leads/{id}/activities']),
+    );
+    expect(doc.paths['/v1/leads'].post.requestBody).toBeDefined();
+    expect(doc.components.schemas).toHaveProperty('NewLeadInput');
   });
 });

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Contact, Lead, LeadContent, LeadContext, LeadStatus } from '../domain/lead.js';
+import type { Contact, Lead, LeadContext, LeadStatus } from '../domain/lead.js';
 import type { Database, LeadsTable } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -32,44 +32,24 @@ function toLead(row: Selectable<LeadsTable>): Lead {
   };
 }
 
-function contentColumns(lead: LeadContent) {
-  return {
-    name: lead.contact.name ?? null,
-    email: lead.contact.email ?? null,
-    phone: lead.contact.phone ?? null,
-    preferred_channel: lead.contact.preferredChannel ?? null,
-    time_zone: lead.timeZone,
-    company: JSON.stringify(lead.company),
-    external_ids: JSON.stringify(lead.externalIds),
-    context: JSON.stringify(lead.context),
-    attributes: JSON.stringify(lead.attributes),
-  };
-}
-
-/** Inserts a new lead. */
-export async function insertLead(db: Db, lead: Lead): Promise<void> {
-  await db
-    .insertInto('leads')
-    .values({
-      id: lead.id,
-      tenant_id: lead.tenantId,
-      entry_path: lead.entryPath,
-      status: lead.status,
-      ...contentColumns(lead),
-      source: JSON.stringify(lead.source),
-      completeness_score: lead.completeness.score,
-      missing: lead.completeness.missing,
-      created_at: lead.createdAt,
-      updated_at: lead.updatedAt,
-    })
-    .execute();
-}
-
 /** Stores merged content and its new completeness (entry path, source and status stay). */
 export async function updateLeadContent(db: Db, lead: Lead): Promise<void> {
   await db
     .updateTable('leads')
-    .set({ ...contentColumns(lead), completeness_score: lead.completeness.score, missing: lead.completeness.missing, updated_at: lead.updatedAt })
+    .set({
+      name: lead.contact.name ?? null,
+      email: lead.contact.email ?? null,
+      phone: lead.contact.phone ?? null,
+      preferred_channel: lead.contact.preferredChannel ?? null,
+      time_zone: lead.timeZone,
+      company: JSON.stringify(lead.company),
+      external_ids: JSON.stringify(lead.externalIds),
+      context: JSON.stringify(lead.context),
+      attributes: JSON.stringify(lead.attributes),
+      completeness_score: lead.completeness.score,
+      missing: lead.completeness.missing,
+      updated_at: lead.updatedAt,
+    })
     .where('id', '=', lead.id)
     .execute();
 }
@@ -79,38 +59,25 @@ export async function updateLeadStatus(db: Db, id: string, status: LeadStatus, a
   await db.updateTable('leads').set({ status, updated_at: at }).where('id', '=', id).execute();
 }
 
-/**
- * Serialises captures of the same contact across transactions and replicas until commit: without it two
- * concurrent captures of one email would both find no duplicate and create two leads. Keys are locked in
- * one global order (the hash), so two captures sharing an email and a phone cannot deadlock.
- */
-export async function lockContacts(db: Db, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await sql`
-    SELECT pg_advisory_xact_lock(k)
-    FROM (SELECT DISTINCT hashtextextended(key, 0) AS k FROM unnest(${keys}::text[]) AS key ORDER BY k) AS ordered`.execute(db);
-}
+/** What insertLeadUnlessDuplicate needs: the contact locks, the duplicate window and the new lead's event. */
+export type NewLeadWrite = {
+  lockKeys: readonly string[];
+  since: Date;
+  /** The lead.captured event, serialised (its size checked against the outbox limit); the row is read from it. */
+  eventJson: string;
+  topic: string;
+};
 
-/** The newest open lead of the tenant with this email or phone created since `since`, locked for update. */
-export async function findDuplicate(
-  db: Db,
-  q: { tenantId: string; email: string | undefined; phone: string | undefined; since: Date },
-): Promise<Lead | undefined> {
-  if (q.email === undefined && q.phone === undefined) return undefined;
-  const row = await db
-    .selectFrom('leads')
-    .selectAll()
-    .where('tenant_id', '=', q.tenantId)
-    .where((eb) => eb.or([...(q.email ? [eb('email', '=', q.email)] : []), ...(q.phone ? [eb('phone', '=', q.phone)] : [])]))
-    .where('created_at', '>=', q.since)
-    // A closed lead's loop is finished: someone coming back is new work, not context for a closed file.
-    .where('status', '!=', 'closed')
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    // FOR UPDATE reads the latest committed version and holds it, so two merges cannot overwrite each other.
-    .forUpdate()
-    .executeTakeFirst();
-  return row && toLead(row);
+/**
+ * In one round trip (see migration 0002): locks the contact keys until commit, then returns the tenant's
+ * open lead with the event's email or phone created since `since`, locked for update; or, when there is
+ * none, stores the lead the event describes and the event itself (outbox), and returns undefined.
+ */
+export async function insertLeadUnlessDuplicate(db: Db, write: NewLeadWrite): Promise<Lead | undefined> {
+  const { rows } = await sql<Selectable<LeadsTable>>`
+    SELECT * FROM capture_new_lead(${write.lockKeys}::text[], ${write.since}, ${write.eventJson}::jsonb, ${write.topic})`.execute(db);
+  const existing = rows[0];
+  return existing && toLead(existing);
 }
 
 /** The tenant's lead, or undefined (another tenant's lead is as absent as a missing one). */

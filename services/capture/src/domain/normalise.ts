@@ -1,5 +1,9 @@
 import { eventDataSchemas, isIanaTimeZone } from '@baton/contracts';
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/core';
+// The max metadata checks number ranges, not only lengths: a typo'd number fails here, not on the first dial.
+// Passed explicitly (core + metadata) rather than through 'libphonenumber-js/max', whose relative JSON
+// import trips jest's `.js` module mapper.
+import metadata from 'libphonenumber-js/max/metadata';
 import { emptyContext, type Contact, type FieldError, type LeadContent, type LeadInput } from './lead.js';
 import { inferTimeZone } from './time-zone.js';
 
@@ -20,9 +24,8 @@ export function normaliseEmail(raw: string): { email: string } | { error: string
 
 /** E.164 (the tenant's region applies to national numbers) plus the number's country, or an error. */
 export function normalisePhone(raw: string, defaultRegion: string): { phone: string; country?: string } | { error: string } {
-  // The max metadata checks number ranges, not only lengths: a typo'd number fails here, not on the first dial.
-  const region = isSupportedCountry(defaultRegion) ? (defaultRegion as CountryCode) : undefined;
-  const parsed = parsePhoneNumberFromString(raw, region);
+  const region = isSupportedCountry(defaultRegion as CountryCode, metadata) ? (defaultRegion as CountryCode) : undefined;
+  const parsed = parsePhoneNumberFromString(raw, { defaultCountry: region }, metadata);
   if (!parsed?.isValid()) {
     return { error: region ? `must be a valid phone number (national numbers are read as ${region})` : 'must be a valid phone number in international format' };
   }

@@ -1,4 +1,4 @@
-import { eventDataSchemas, timeZoneSchema } from '@baton/contracts';
+import { eventDataSchemas } from '@baton/contracts';
 import { z } from 'zod';
 
 // Request and response shapes of the lead routes, built from the lead.captured contract so that what a
@@ -29,14 +29,18 @@ export const leadInputSchema = z
   .strictObject({
     entryPath: captured.entryPath,
     contact: contactInput.optional(),
-    timeZone: timeZoneSchema.nullable().optional().meta({ description: "IANA zone; inferred from the phone's country when it has only one zone" }),
+    // Checked as IANA by normalisation, with the phone and email, so one answer names all three.
+    timeZone: z.string().max(64).nullable().optional().meta({
+      description: "IANA time zone name; when absent, inferred from the phone's country if that country has a single zone",
+      examples: ['America/Chicago', 'Europe/Paris'],
+    }),
     company: captured.company.strict().optional(),
     source: captured.source.optional().meta({ description: 'Unknown keys are ignored; defaults to { system: "unspecified" }' }),
     externalIds: boundedMap(captured.externalIds).optional(),
     context: captured.context.partial().strict().optional(),
     attributes: boundedMap(captured.attributes).optional(),
   })
-  .meta({ id: 'LeadInput' });
+  .meta({ id: 'NewLead' });
 
 /** Score 0-100 and the requirements still unmet (`a|b` means either field). */
 export const completenessSchema = captured.completeness;

@@ -1,12 +1,13 @@
-import { errors, type HttpApp } from '@baton/kit';
+import { EventTooLargeError } from '@baton/kafka';
+import { errors, withIdempotency, type HttpApp } from '@baton/kit';
 import { z } from 'zod';
 import { findLead, listLeads, type LeadPosition } from '../db/lead.repository.js';
 import type { Lead } from '../domain/lead.js';
 import { normaliseLead } from '../domain/normalise.js';
 import { captureLead, type CaptureResult } from '../use-cases/capture-lead.js';
 import { captureResultSchema, leadIdParamsSchema, leadInputSchema, leadViewSchema } from './lead.schemas.js';
-import { callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
-import { guardBody, invalidFields } from './validation.js';
+import { annotateLog, callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
+import { guardBody, invalidFields, leadTooLarge } from './validation.js';
 
 /** The answer to one capture, as POST /v1/leads and each batch item report it. */
 export function captureAnswer(result: CaptureResult): z.infer<typeof captureResultSchema> {
@@ -49,8 +50,7 @@ const listResponseSchema = z.object({
   hasMore: z.boolean(),
 });
 
-/** POST /v1/leads, GET /v1/leads/{id}, GET /v1/leads. */
-export function registerLeadRoutes(app: HttpApp, deps: RouteDeps): void {
+function registerCapture(app: HttpApp, deps: RouteDeps): void {
   app.post('/v1/leads', {
     config: { scope: 'leads:write' },
     preValidation: guardBody,
@@ -65,10 +65,19 @@ export function registerLeadRoutes(app: HttpApp, deps: RouteDeps): void {
     const { tenant } = await callerOf(request, deps.identity);
     const normalised = normaliseLead(request.body, tenant.defaultRegion);
     if (!normalised.ok) throw invalidFields(normalised.errors);
-    const response = await deps.db.transaction !== undefined && (await import('./capture-one.js')).captureOne(deps, request, tenant, normalised.lead);
+    const response = await withIdempotency(deps.db, request, async (trx) => {
+      const result = await captureLead(trx, normalised.lead, { tenant, correlationId: request.correlationId, now: deps.clock(), topic: deps.topic }).catch((error: unknown) => {
+        throw error instanceof EventTooLargeError ? leadTooLarge(error) : error;
+      });
+      return { status: result.outcome === 'created' ? 201 : 200, body: captureAnswer(result) };
+    });
+    const { leadId, status } = response.body as z.infer<typeof captureResultSchema>;
+    annotateLog(request, reply, { leadId, outcome: status, replayed: response.replayed });
     return sendStored(reply, response);
   });
+}
 
+function registerGetLead(app: HttpApp, deps: RouteDeps): void {
   app.get('/v1/leads/:id', {
     config: { scope: 'leads:read' },
     schema: { tags: ['leads'], summary: 'One lead', params: leadIdParamsSchema, response: { 200: leadViewSchema, ...problems(400, 401, 403, 404, 429) } },
@@ -78,7 +87,9 @@ export function registerLeadRoutes(app: HttpApp, deps: RouteDeps): void {
     if (!lead) throw errors.notFound('Lead');
     return leadView(lead);
   });
+}
 
+function registerListLeads(app: HttpApp, deps: RouteDeps): void {
   app.get('/v1/leads', {
     config: { scope: 'leads:read' },
     schema: {
@@ -99,4 +110,11 @@ export function registerLeadRoutes(app: HttpApp, deps: RouteDeps): void {
     const nextCursor = last ? encodeCursor(last) : (cursor ?? null);
     return { leads: page.map(leadView), nextCursor, hasMore: rows.length > limit };
   });
+}
+
+/** POST /v1/leads, GET /v1/leads/{id}, GET /v1/leads. */
+export function registerLeadRoutes(app: HttpApp, deps: RouteDeps): void {
+  registerCapture(app, deps);
+  registerGetLead(app, deps);
+  registerListLeads(app, deps);
 }

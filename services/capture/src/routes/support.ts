@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 
 /** What the capture routes need. */
-export type RouteDeps = { db: Kysely<Database>; identity: Identity; clock: () => Date };
+export type RouteDeps = { db: Kysely<Database>; identity: Identity; clock: () => Date; topic: string };
 
 /** The caller and its tenant (cached by identity); a key whose tenant is gone is as good as no key. */
 export async function callerOf(request: FastifyRequest, identity: Identity): Promise<{ principal: Principal; tenant: Tenant }> {
@@ -13,6 +13,16 @@ export async function callerOf(request: FastifyRequest, identity: Identity): Pro
   const tenant = await identity.getTenant(principal.tenantId);
   if (!tenant) throw errors.unauthorized();
   return { principal, tenant };
+}
+
+/**
+ * Adds fields to the request's log bindings, so the completion line the kit writes carries them: one line
+ * per request instead of two (each line is a write syscall on the hot path). Ids and counts only.
+ */
+export function annotateLog(request: FastifyRequest, reply: FastifyReply, fields: Record<string, string | number | boolean>): void {
+  const log = request.log.child(fields);
+  request.log = log;
+  reply.log = log;
 }
 
 /** Sends a response withIdempotency produced, marking replays the way payment APIs do. */

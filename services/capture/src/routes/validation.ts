@@ -1,3 +1,4 @@
+import type { EventTooLargeError } from '@baton/kafka';
 import { AppError } from '@baton/kit';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -6,6 +7,11 @@ import type { FieldError } from '../domain/lead.js';
 /** The same 400 the kit answers for schema failures, for rules checked after the schema (phones, cursors). */
 export function invalidFields(errors: FieldError[]): AppError {
   return new AppError('validation_failed', 'The request is invalid; see errors', { status: 400, details: { errors } });
+}
+
+/** 413 for a lead whose event would exceed what the outbox (and Kafka) accept. */
+export function leadTooLarge(error: EventTooLargeError): AppError {
+  return new AppError('lead_too_large', `The lead is too large to publish: its ${error.eventType} event would be ${error.bytes} bytes`, { status: 413 });
 }
 
 /** zod issues as field errors under `prefix`; unknown keys are named one by one, like the kit does. */

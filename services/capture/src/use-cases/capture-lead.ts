@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { enqueue } from '@baton/kafka';
+import type { LifecycleEvent } from '@baton/contracts';
+import { enqueue, EventTooLargeError, MAX_EVENT_BYTES } from '@baton/kafka';
 import type { Tenant } from '@baton/kit';
 import type { Transaction } from 'kysely';
 import { insertActivity } from '../db/activity.repository.js';
-import { findDuplicate, insertLead, lockContacts, updateLeadContent } from '../db/lead.repository.js';
+import { insertLeadUnlessDuplicate, updateLeadContent } from '../db/lead.repository.js';
 import type { Database } from '../db/schema.js';
 import { assessCompleteness } from '../domain/completeness.js';
 import type { Contact, Lead, LeadContent } from '../domain/lead.js';
@@ -14,8 +15,8 @@ import { mergeLead } from '../domain/merge.js';
 export const DEFAULT_DUPLICATE_WINDOW_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-/** Who captures, and when. */
-export type CaptureContext = { tenant: Tenant; correlationId: string; now: Date };
+/** Who captures, when, and the topic its events go to. */
+export type CaptureContext = { tenant: Tenant; correlationId: string; now: Date; topic: string };
 
 /** A new lead, or the existing lead a duplicate capture joined. */
 export type CaptureResult = { outcome: 'created' | 'merged'; lead: Lead };
@@ -32,17 +33,21 @@ function contactKeys(tenantId: string, contact: Contact): string[] {
 
 const metaOf = (ctx: CaptureContext): EventMeta => ({ tenantId: ctx.tenant.id, correlationId: ctx.correlationId, time: ctx.now });
 
+/** The event as the outbox will store it; refused before anything is written if the broker could never take it. */
+function serialised(event: LifecycleEvent): string {
+  const json = JSON.stringify(event);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(event.type, bytes);
+  return json;
+}
+
 /**
  * Stores a normalised lead, or merges it into the tenant's open lead with the same email or phone created
- * within the duplicate window; its event goes to the outbox in the same transaction.
+ * within the duplicate window; its event goes to the outbox in the same transaction. Throws
+ * EventTooLargeError before writing anything when the lead's event would be too large to publish.
  */
 export async function captureLead(trx: Trx, content: LeadContent, ctx: CaptureContext): Promise<CaptureResult> {
   const { tenant, now } = ctx;
-  await lockContacts(trx, contactKeys(tenant.id, content.contact));
-  const windowDays = tenant.settings.duplicateWindowDays ?? DEFAULT_DUPLICATE_WINDOW_DAYS;
-  const since = new Date(now.getTime() - windowDays * DAY_MS);
-  const existing = await findDuplicate(trx, { tenantId: tenant.id, email: content.contact.email, phone: content.contact.phone, since });
-  if (existing) return mergeInto(trx, existing, content, ctx);
   const lead: Lead = {
     ...content,
     id: randomUUID(),
@@ -52,9 +57,14 @@ export async function captureLead(trx: Trx, content: LeadContent, ctx: CaptureCo
     createdAt: now,
     updatedAt: now,
   };
-  await insertLead(trx, lead);
-  await enqueue(trx, [leadCaptured(lead, metaOf(ctx))]);
-  return { outcome: 'created', lead };
+  const windowDays = tenant.settings.duplicateWindowDays ?? DEFAULT_DUPLICATE_WINDOW_DAYS;
+  const existing = await insertLeadUnlessDuplicate(trx, {
+    lockKeys: contactKeys(tenant.id, content.contact),
+    since: new Date(now.getTime() - windowDays * DAY_MS),
+    eventJson: serialised(leadCaptured(lead, metaOf(ctx))),
+    topic: ctx.topic,
+  });
+  return existing ? mergeInto(trx, existing, content, ctx) : { outcome: 'created', lead };
 }
 
 async function mergeInto(trx: Trx, existing: Lead, incoming: LeadContent, ctx: CaptureContext): Promise<CaptureResult> {
@@ -62,6 +72,9 @@ async function mergeInto(trx: Trx, existing: Lead, incoming: LeadContent, ctx: C
   const completeness = assessCompleteness(merged, ctx.tenant.settings);
   const lead: Lead = { ...existing, ...merged, completeness, updatedAt: ctx.now };
   const from = { entryPath: incoming.entryPath, source: incoming.source };
+  const event = leadMerged(lead.id, { changes, from, completeness }, metaOf(ctx));
+  // Checked before the update: a merge that would grow past the outbox limit changes nothing.
+  serialised(event);
   await updateLeadContent(trx, lead);
   // The merge is part of the lead's history: which door the repeat came through, and what it added.
   await insertActivity(trx, {
@@ -72,6 +85,6 @@ async function mergeInto(trx: Trx, existing: Lead, incoming: LeadContent, ctx: C
     payload: { mergedFrom: from, changed: Object.keys(changes) },
     occurredAt: ctx.now,
   });
-  await enqueue(trx, [leadMerged(lead.id, { changes, from, completeness }, metaOf(ctx))]);
+  await enqueue(trx, [event], ctx.topic);
   return { outcome: 'merged', lead };
 }

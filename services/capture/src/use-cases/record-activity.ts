@@ -9,8 +9,8 @@ import { decide, type Activity } from '../domain/activity.js';
 import type { LeadStatus } from '../domain/lead.js';
 import { activityRecorded } from '../domain/lead-events.js';
 
-/** Who records the activity, and when. */
-export type ActivityContext = { tenantId: string; correlationId: string; now: Date };
+/** Who records the activity, when, and the topic its event goes to. */
+export type ActivityContext = { tenantId: string; correlationId: string; now: Date; topic: string };
 
 /** The stored activity, the lead's status after it and the event it caused (null for notes). */
 export type ActivityResult = { activityId: string; leadStatus: LeadStatus; event: string | null };
@@ -30,6 +30,6 @@ export async function recordActivity(trx: Transaction<Database>, leadId: string,
   if (decision.event === null) return { activityId, leadStatus: lead.status, event: null };
   await updateLeadStatus(trx, leadId, decision.status, ctx.now);
   const event = activityRecorded(leadId, decision.event, { tenantId: ctx.tenantId, correlationId: ctx.correlationId, time: ctx.now });
-  await enqueue(trx, [event]);
+  await enqueue(trx, [event], ctx.topic);
   return { activityId, leadStatus: decision.status, event: event.type };
 }

@@ -2,6 +2,7 @@ import { messagingMigrations } from '@baton/kafka';
 import { idempotencyMigrations } from '@baton/kit';
 import type { Migration } from 'kysely';
 import { leadsMigration0001 } from './0001-leads.migration.js';
+import { captureNewLeadMigration0002 } from './0002-capture-new-lead.migration.js';
 
 /** Every migration of the capture schema, keyed '0001_name' in run order; frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   // Stored responses for Idempotency-Key replays, committed with the leads they describe.
   ...idempotencyMigrations,
   '0001_leads_activities': leadsMigration0001,
+  '0002_capture_new_lead': captureNewLeadMigration0002,
 };
