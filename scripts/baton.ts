@@ -4,10 +4,11 @@ import { isAppError } from '@baton/kit';
 import { UsageError, parseCommandArgs, type Command, type CommandGroup } from './cli/command.js';
 import { openCliContext } from './cli/context.js';
 import { keyCommands } from './cli/keys.commands.js';
+import { metricsCommands } from './cli/metrics.commands.js';
 import { tenantCommands } from './cli/tenants.commands.js';
 
-// One entry per group, one file per group under cli/ (metrics rebuild|verify will join here).
-const GROUPS: Record<string, CommandGroup> = { tenants: tenantCommands, keys: keyCommands };
+// One entry per group, one file per group under cli/.
+const GROUPS: Record<string, CommandGroup> = { tenants: tenantCommands, keys: keyCommands, metrics: metricsCommands };
 
 function helpText(): string {
   const entries = Object.values(GROUPS).flatMap((group) => Object.values(group).map((c) => [c.usage, c.summary] as const));

@@ -1,19 +1,41 @@
-import { buildHttpApp, type Messaging, pingPostgres, type HttpApp, type Logger, type MetricsRegistry } from '@baton/kit';
+import {
+  buildHttpApp,
+  pingPostgres,
+  pingRedis,
+  registerAuth,
+  registerRateLimit,
+  type HttpApp,
+  type Identity,
+  type Logger,
+  type Messaging,
+  type MetricsRegistry,
+  type Redis,
+} from '@baton/kit';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAME, type Config } from './config.js';
 import type { Database } from './db/schema.js';
+import { registerFunnelRoutes } from './routes/funnel.routes.js';
+import { registerLeakageRoutes } from './routes/leakage.routes.js';
+import { registerTimelineRoutes } from './routes/timeline.routes.js';
 
 // Kept in step with package.json by hand: importing JSON would need import attributes in every runner.
 const SERVICE_VERSION = '0.1.0';
 
-/** What the HTTP app needs; main.ts builds it, tests build it against real Postgres. */
+/** What the HTTP app needs; main.ts builds it, tests build it against real Postgres and Redis. */
 export type AppDeps = {
   config: Config;
   logger: Logger;
   db: Kysely<Database>;
+  redis: Redis;
   metrics: MetricsRegistry;
-  /** The Kafka connection, for readiness (and, as features arrive, consumers). */
+  /** The Kafka connection, for readiness. */
   messaging: Pick<Messaging, 'ping'>;
+  /** Tenants and API keys: authenticates callers. */
+  identity: Identity;
+  /** The clock leakage ages are measured against; tests pass a fixed one. */
+  clock?: () => Date;
+  /** Redis key prefix of the rate limiter; tests use their own. */
+  rateLimitNameSpace?: string;
 };
 
 /** Builds the metrics HTTP app without listening. */
@@ -27,9 +49,21 @@ export async function buildApp(deps: AppDeps): Promise<HttpApp> {
     readiness: {
       postgres: () => pingPostgres(deps.db),
       kafka: () => deps.messaging.ping(),
+      redis: () => pingRedis(deps.redis),
     },
-    openapi: { description: 'Keeps the audit log of every lead event and answers funnel, leakage and scorecard queries.' },
+    openapi: {
+      description: 'Keeps the audit log of every lead event and answers funnel, leakage and scorecard queries.',
+      tags: [
+        { name: 'funnel', description: 'Cohort funnel, handoff scorecard and leakage' },
+        { name: 'leads', description: "One lead's audit trail" },
+      ],
+    },
   });
-  // Feature routes (src/routes/) register here as they arrive.
+  registerAuth(app, deps.identity);
+  await registerRateLimit(app, { redis: deps.redis, defaultPerMinute: deps.config.RATE_LIMIT_PER_MINUTE, nameSpace: deps.rateLimitNameSpace ?? `${SERVICE_NAME}-rate:` });
+  const routeDeps = { db: deps.db, clock: deps.clock ?? (() => new Date()) };
+  registerFunnelRoutes(app, routeDeps);
+  registerLeakageRoutes(app, routeDeps);
+  registerTimelineRoutes(app, routeDeps);
   return app;
 }

@@ -1,12 +1,23 @@
 import { baseConfigSchema } from '@baton/kit';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Process name, log `service` field, metrics label and Postgres schema of this service. */
 export const SERVICE_NAME = 'metrics';
 
-/** metrics's environment: the shared variables, with its own default port. */
+// Digits only, like the kit's own variables: '1e3' or '0x10' is a typo, not a number.
+const positiveInt = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().positive());
+
+/** metrics's environment: the shared variables, with its own default port, limits and projector tuning. */
 export const configSchema = baseConfigSchema.extend({
   PORT: baseConfigSchema.shape.PORT.default(3005),
+  // Per API key, unless the key carries its own limit. Funnel queries are cheap, but not free.
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  // Partitions consumed in parallel by this replica; each chunk of events is one small transaction.
+  CONSUMER_CONCURRENCY: positiveInt.default(3),
+  // Events folded per projector transaction: bigger batches share more journey and rollup writes.
+  PROJECTOR_BATCH_SIZE: positiveInt.default(1000),
+  // How long the projector sleeps when idle and nobody wakes it (events recorded by another replica).
+  PROJECTOR_IDLE_MS: positiveInt.default(500),
 });
 
 /** metrics's parsed configuration. */

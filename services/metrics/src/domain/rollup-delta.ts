@@ -1,0 +1,80 @@
+import { addCounters, countersOf, type Counters } from './counters.js';
+import type { JourneyRow } from './journey-row.js';
+import { GROUP_BY_COLUMN, GROUP_BYS } from './stages.js';
+import { bucketOf, type Level } from './window.js';
+
+// Rollups are the sum of every captured lead's counters, bucketed by the UTC hour, day and month of capture
+// and by each grouping dimension. A change of a journey is applied as "remove what the old row added, add what the
+// new row adds": that one rule covers a stage reached, an owner changing (the lead moves between owner rows),
+// and a late capture time moving the lead to another day.
+
+/** Identity of one rollup row. `dim` is 'all' or a GroupBy; `value` is '' for "none". */
+export type RollupKey = { tenant_id: string; dim: string; level: Level; bucket: string; value: string };
+
+/** One rollup row's change. */
+export type RollupDelta = RollupKey & { counters: Counters };
+
+const LEVELS: readonly Level[] = ['hour', 'day', 'month'];
+
+// Every rollup row a journey row counts in: each level's bucket of its capture time, times 'all' and each dimension.
+function keysOf(row: JourneyRow): RollupKey[] {
+  if (row.captured_at === null) return [];
+  const at = new Date(row.captured_at);
+  const dims: Array<[string, string]> = [['all', ''], ...GROUP_BYS.map((g): [string, string] => [g, row[GROUP_BY_COLUMN[g]] ?? ''])];
+  return LEVELS.flatMap((level) => {
+    const bucket = bucketOf(level, at);
+    return dims.map(([dim, value]) => ({ tenant_id: row.tenant_id, dim, level, bucket, value }));
+  });
+}
+
+// NUL cannot occur in stored text (the audit redaction replaces it), so it separates key parts safely.
+const idOf = (key: RollupKey) => `${key.tenant_id}\u0000${key.dim}\u0000${key.level}\u0000${key.bucket}\u0000${key.value}`;
+
+function difference(after: Counters, before: Counters): Counters {
+  const out: Counters = {};
+  for (const name of new Set([...Object.keys(after), ...Object.keys(before)])) {
+    const n = (after[name] ?? 0) - (before[name] ?? 0);
+    if (n !== 0) out[name] = n;
+  }
+  return out;
+}
+
+/** Accumulates rollup changes of a batch, merged per row, so each rollup row is written once per batch. */
+export class RollupDeltas {
+  private readonly byKey = new Map<string, RollupDelta>();
+
+  /** Records a journey's change from `before` (null: new lead) to `after`. */
+  change(before: JourneyRow | null, after: JourneyRow): void {
+    const oldKeys = before === null ? [] : keysOf(before);
+    const newKeys = keysOf(after);
+    const oldCounters = before === null ? {} : countersOf(before);
+    const newCounters = countersOf(after);
+    // Usually the lead stays in the same rows (same capture time and dimensions): add only what changed there.
+    if (oldKeys.length === newKeys.length && oldKeys.every((key, i) => idOf(key) === idOf(newKeys[i]!))) {
+      this.apply(newKeys, difference(newCounters, oldCounters), 1);
+      return;
+    }
+    this.apply(oldKeys, oldCounters, -1);
+    this.apply(newKeys, newCounters, 1);
+  }
+
+  private apply(keys: RollupKey[], counters: Counters, sign: 1 | -1): void {
+    if (Object.keys(counters).length === 0) return;
+    for (const key of keys) {
+      const id = idOf(key);
+      const delta = this.byKey.get(id) ?? { ...key, counters: {} };
+      addCounters(delta.counters, counters, sign);
+      this.byKey.set(id, delta);
+    }
+  }
+
+  /** Net changes, zero entries dropped, in key order (a stable lock order for the upsert). */
+  rows(): RollupDelta[] {
+    const rows: RollupDelta[] = [];
+    for (const [, delta] of [...this.byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const counters = Object.fromEntries(Object.entries(delta.counters).filter(([, n]) => n !== 0));
+      if (Object.keys(counters).length > 0) rows.push({ ...delta, counters });
+    }
+    return rows;
+  }
+}
