@@ -1,9 +1,5 @@
 import {
-  buildHttpApp,
-  pingPostgres,
-  pingRedis,
-  registerAuth,
-  registerRateLimit,
+  buildServiceApp,
   type HttpApp,
   type Identity,
   type Logger,
@@ -43,28 +39,16 @@ export type AppDeps = {
 
 /** Builds the capture HTTP app without listening. */
 export async function buildApp(deps: AppDeps): Promise<HttpApp> {
-  const app = await buildHttpApp({
+  const app = await buildServiceApp({
     name: SERVICE_NAME,
     version: SERVICE_VERSION,
-    logger: deps.logger,
-    bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    metrics: deps.metrics,
-    readiness: {
-      postgres: () => pingPostgres(deps.db),
-      kafka: () => deps.messaging.ping(),
-      // Redis carries rate limits; without it the service cannot do its job.
-      redis: () => pingRedis(deps.redis),
-    },
-    openapi: {
-      description: 'Records leads and their activities from other systems, and emits the lead lifecycle events that follow.',
-      tags: [
-        { name: 'leads', description: 'Capture leads (one or a batch), read them, page through changes' },
-        { name: 'activities', description: 'What happened to a lead after capture: attempts, contact, qualification, outcome' },
-      ],
-    },
+    description: 'Records leads and their activities from other systems, and emits the lead lifecycle events that follow.',
+    tags: [
+      { name: 'leads', description: 'Capture leads (one or a batch), read them, page through changes' },
+      { name: 'activities', description: 'What happened to a lead after capture: attempts, contact, qualification, outcome' },
+    ],
+    deps,
   });
-  registerAuth(app, deps.identity);
-  await registerRateLimit(app, { redis: deps.redis, defaultPerMinute: deps.config.RATE_LIMIT_PER_MINUTE, nameSpace: deps.rateLimitNameSpace ?? `${SERVICE_NAME}-rate:` });
   const routeDeps = { db: deps.db, identity: deps.identity, clock: deps.clock ?? (() => new Date()), topic: deps.eventsTopic ?? LIFECYCLE_TOPIC };
   registerLeadRoutes(app, routeDeps);
   registerBatchRoutes(app, { ...routeDeps, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES });

@@ -1,9 +1,5 @@
 import {
-  buildHttpApp,
-  pingPostgres,
-  pingRedis,
-  registerAuth,
-  registerRateLimit,
+  buildServiceApp,
   type HttpApp,
   type Identity,
   type Logger,
@@ -40,27 +36,16 @@ export type AppDeps = {
 
 /** Builds the metrics HTTP app without listening. */
 export async function buildApp(deps: AppDeps): Promise<HttpApp> {
-  const app = await buildHttpApp({
+  const app = await buildServiceApp({
     name: SERVICE_NAME,
     version: SERVICE_VERSION,
-    logger: deps.logger,
-    bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    metrics: deps.metrics,
-    readiness: {
-      postgres: () => pingPostgres(deps.db),
-      kafka: () => deps.messaging.ping(),
-      redis: () => pingRedis(deps.redis),
-    },
-    openapi: {
-      description: 'Keeps the audit log of every lead event and answers funnel, leakage and scorecard queries.',
-      tags: [
-        { name: 'funnel', description: 'Cohort funnel, handoff scorecard and leakage' },
-        { name: 'leads', description: "One lead's audit trail" },
-      ],
-    },
+    description: 'Keeps the audit log of every lead event and answers funnel, leakage and scorecard queries.',
+    tags: [
+      { name: 'funnel', description: 'Cohort funnel, handoff scorecard and leakage' },
+      { name: 'leads', description: "One lead's audit trail" },
+    ],
+    deps,
   });
-  registerAuth(app, deps.identity);
-  await registerRateLimit(app, { redis: deps.redis, defaultPerMinute: deps.config.RATE_LIMIT_PER_MINUTE, nameSpace: deps.rateLimitNameSpace ?? `${SERVICE_NAME}-rate:` });
   const routeDeps = { db: deps.db, clock: deps.clock ?? (() => new Date()) };
   registerFunnelRoutes(app, routeDeps);
   registerLeakageRoutes(app, routeDeps);

@@ -1,4 +1,11 @@
-import { buildHttpApp, type Messaging, pingPostgres, pingRedis, type HttpApp, type Logger, type MetricsRegistry, type Redis } from '@baton/kit';
+import {
+  buildServiceApp,
+  type Messaging,
+  type HttpApp,
+  type Logger,
+  type MetricsRegistry,
+  type Redis,
+} from '@baton/kit';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAME, type Config } from './config.js';
 import type { Database } from './db/schema.js';
@@ -19,19 +26,11 @@ export type AppDeps = {
 
 /** Builds the reminder HTTP app without listening. */
 export async function buildApp(deps: AppDeps): Promise<HttpApp> {
-  const app = await buildHttpApp({
+  const app = await buildServiceApp({
     name: SERVICE_NAME,
     version: SERVICE_VERSION,
-    logger: deps.logger,
-    bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    metrics: deps.metrics,
-    readiness: {
-      postgres: () => pingPostgres(deps.db),
-      kafka: () => deps.messaging.ping(),
-      // Redis carries the BullMQ reminder queue; without it the service cannot do its job.
-      redis: () => pingRedis(deps.redis),
-    },
-    openapi: { description: 'Plans and sends appointment reminders through the BullMQ reminder queue.' },
+    description: 'Plans and sends appointment reminders through the BullMQ reminder queue.',
+    deps,
   });
   // Feature routes (src/routes/) register here as they arrive.
   return app;

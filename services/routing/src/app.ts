@@ -1,9 +1,5 @@
 import {
-  buildHttpApp,
-  pingPostgres,
-  pingRedis,
-  registerAuth,
-  registerRateLimit,
+  buildServiceApp,
   type HttpApp,
   type Identity,
   type Logger,
@@ -44,30 +40,18 @@ export type AppDeps = {
 
 /** Builds the routing HTTP app without listening. */
 export async function buildApp(deps: AppDeps): Promise<HttpApp> {
-  const app = await buildHttpApp({
+  const app = await buildServiceApp({
     name: SERVICE_NAME,
     version: SERVICE_VERSION,
-    logger: deps.logger,
-    bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    metrics: deps.metrics,
-    readiness: {
-      postgres: () => pingPostgres(deps.db),
-      kafka: () => deps.messaging.ping(),
-      // Redis carries claim SLA timers; without it the service cannot do its job.
-      redis: () => pingRedis(deps.redis),
-    },
-    openapi: {
-      description: 'Assigns captured leads to queues and owners, and watches their claim and first-touch deadlines.',
-      tags: [
-        { name: 'members', description: 'People leads are routed to: role, zone, working hours, absences, weight, caps' },
-        { name: 'queues', description: 'Rotations with SLAs, escalation ladders and a fallback; their backlog' },
-        { name: 'rules', description: 'Ordered rules that pick a queue for each captured lead' },
-        { name: 'leads', description: 'Claim, release and the routing record of one lead' },
-      ],
-    },
+    description: 'Assigns captured leads to queues and owners, and watches their claim and first-touch deadlines.',
+    tags: [
+      { name: 'members', description: 'People leads are routed to: role, zone, working hours, absences, weight, caps' },
+      { name: 'queues', description: 'Rotations with SLAs, escalation ladders and a fallback; their backlog' },
+      { name: 'rules', description: 'Ordered rules that pick a queue for each captured lead' },
+      { name: 'leads', description: 'Claim, release and the routing record of one lead' },
+    ],
+    deps,
   });
-  registerAuth(app, deps.identity);
-  await registerRateLimit(app, { redis: deps.redis, defaultPerMinute: deps.config.RATE_LIMIT_PER_MINUTE, nameSpace: deps.rateLimitNameSpace ?? `${SERVICE_NAME}-rate:` });
   const routeDeps = { db: deps.db, clock: deps.clock ?? (() => new Date()), topic: deps.config.ROUTING_TOPIC, schedule: deps.schedule };
   registerMemberRoutes(app, routeDeps);
   registerQueueRoutes(app, routeDeps);

@@ -1,4 +1,10 @@
-import { buildHttpApp, type Messaging, pingPostgres, type HttpApp, type Logger, type MetricsRegistry } from '@baton/kit';
+import {
+  buildServiceApp,
+  type Messaging,
+  type HttpApp,
+  type Logger,
+  type MetricsRegistry,
+} from '@baton/kit';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAME, type Config } from './config.js';
 import type { Database } from './db/schema.js';
@@ -18,17 +24,12 @@ export type AppDeps = {
 
 /** Builds the scheduling HTTP app without listening. */
 export async function buildApp(deps: AppDeps): Promise<HttpApp> {
-  const app = await buildHttpApp({
+  const app = await buildServiceApp({
     name: SERVICE_NAME,
     version: SERVICE_VERSION,
-    logger: deps.logger,
-    bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    metrics: deps.metrics,
-    readiness: {
-      postgres: () => pingPostgres(deps.db),
-      kafka: () => deps.messaging.ping(),
-    },
-    openapi: { description: 'Books, confirms and reschedules appointments, and records whether they were held.' },
+    description: 'Books, confirms and reschedules appointments, and records whether they were held.',
+    // Only what scheduling uses: readiness checks exactly these.
+    deps: { config: deps.config, logger: deps.logger, db: deps.db, metrics: deps.metrics, messaging: deps.messaging },
   });
   // Feature routes (src/routes/) register here as they arrive.
   return app;
