@@ -51,7 +51,13 @@ test('given an event committed to the outbox, when a service consumes the lifecy
   while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   expect(seen).toEqual([event.id]);
 
-  const text = await metrics.registry.metrics();
+  // The consumer can see the event before the relay's transaction commits and counts it: let it settle.
+  let text = '';
+  while (Date.now() < until) {
+    text = await metrics.registry.metrics();
+    if (/baton_outbox_published_total\S* [1-9]/.test(text) && /baton_outbox_backlog\S* 0/.test(text)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   expect(text).toMatch(/baton_outbox_published_total\S* [1-9]/);
   expect(text).toMatch(/baton_consumer_events_total\{[^}]*outcome="handled"[^}]*\} [1-9]/);
   expect(text).toMatch(/baton_outbox_backlog\S* 0/);
