@@ -45,8 +45,13 @@ describe('startService', () => {
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    expect(await ready.json()).toMatchObject({ status: 'ready' });
+    // Readiness may trail listening by a moment on a busy machine (the first Kafka connection): poll, bounded.
+    let ready: unknown;
+    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
+      ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
+      if ((ready as { status?: string }).status === 'ready') break;
+    }
+    expect(ready).toMatchObject({ status: 'ready' });
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
