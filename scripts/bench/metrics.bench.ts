@@ -54,7 +54,7 @@ async function ingestThroughKafka(tenants: string[]) {
     await messaging.publisher.publish(events.slice(i, i + 2_000).map((e) => ({ topic, key: e.subject, value: JSON.stringify(e) })));
   }
   log(`published ${events.length} events of ${used} leads; consuming`);
-  const steps = await startPipeline({ db, logger, messaging }, { groupId: topic, topics: [topic], partitionsConsumedConcurrently: config.CONSUMER_CONCURRENCY, batchSize: config.PROJECTOR_BATCH_SIZE, idleMs: 100 });
+  const steps = await startPipeline({ db, logger, messaging }, { groupId: topic, topics: [topic], partitionsConsumedConcurrently: config.CONSUMER_CONCURRENCY, chunkSize: config.CONSUMER_CHUNK_SIZE, batchSize: config.PROJECTOR_BATCH_SIZE, idleMs: 100 });
   // Received = in the inbox (the consumer's transaction committed); projected = logged and folded.
   const first = await waitUntil(async () => (await count('inbox')) > 0);
   const recorded = await waitUntil(async () => (await count('inbox')) >= events.length);

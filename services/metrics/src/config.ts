@@ -12,8 +12,11 @@ export const configSchema = baseConfigSchema.extend({
   PORT: baseConfigSchema.shape.PORT.default(3005),
   // Per API key, unless the key carries its own limit. Funnel queries are cheap, but not free.
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
-  // Partitions consumed in parallel by this replica; each chunk of events is one small transaction.
-  CONSUMER_CONCURRENCY: positiveInt.default(3),
+  // Partitions consumed in parallel by this replica (the topic has 6 by default).
+  CONSUMER_CONCURRENCY: positiveInt.default(6),
+  // Events per consumer transaction and offset commit: fewer commits (fsyncs) per event; a crash redoes at
+  // most this many events per partition, which the inbox and the idempotent fold make harmless.
+  CONSUMER_CHUNK_SIZE: positiveInt.default(500),
   // Events folded per projector transaction: bigger batches share more journey and rollup writes.
   PROJECTOR_BATCH_SIZE: positiveInt.default(1000),
   // How long the projector sleeps when idle and nobody wakes it (events recorded by another replica).

@@ -19,6 +19,7 @@ await startService<Config, Database, true>({
       {
         groupId: 'metrics',
         partitionsConsumedConcurrently: config.CONSUMER_CONCURRENCY,
+        chunkSize: config.CONSUMER_CHUNK_SIZE,
         batchSize: config.PROJECTOR_BATCH_SIZE,
         idleMs: config.PROJECTOR_IDLE_MS,
       },

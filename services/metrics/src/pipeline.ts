@@ -10,14 +10,16 @@ export type PipelineOptions = {
   /** Topics to consume; the lifecycle topic unless a test or bench uses its own. */
   topics?: string[];
   partitionsConsumedConcurrently: number;
+  /** Events per consumer transaction. */
+  chunkSize: number;
   batchSize: number;
   idleMs: number;
 };
 
 /**
- * Starts the lifecycle consumer (audit log + projection queue, one transaction per chunk of events) and the
- * projector that folds the queue into journeys and rollups. Returns the projector's shutdown step; the
- * consumer is stopped by messaging's own shutdown.
+ * Starts the lifecycle consumer (inbox + intake, one transaction per chunk of events) and the projector that
+ * moves the intake into the audit log, journeys and rollups. Returns the projector's shutdown step; the
+ * consumer is stopped by messaging's own shutdown (stopConsumers, which runs first).
  */
 export async function startPipeline(
   deps: { db: Kysely<any>; logger: Logger; messaging: Pick<Messaging, 'consume'>; metrics?: MetricsRegistry },
@@ -32,8 +34,9 @@ export async function startPipeline(
       db: deps.db,
       logger: deps.logger,
       partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
+      chunkSize: opts.chunkSize,
       handle: (event, trx) => recordEvent(event, { trx }),
-      // A committed chunk means queued events: wake the projector instead of waiting for its next poll.
+      // A committed chunk means new intake: wake the projector instead of waiting for its next poll.
       onProcessed: (outcome) => {
         if (outcome === 'handled') projector.wake();
       },

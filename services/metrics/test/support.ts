@@ -76,7 +76,7 @@ export async function startLivePipeline(t: MetricsTestApp): Promise<LivePipeline
   await ensureTopics(messaging.client, [{ name: topic, partitions: 3 }]);
   const steps: ShutdownStep[] = await startPipeline(
     { db: t.harness.db, logger: t.harness.logger, messaging, metrics: t.harness.metrics },
-    { groupId: topic, topics: [topic], partitionsConsumedConcurrently: 3, batchSize: 50, idleMs: 100 },
+    { groupId: topic, topics: [topic], partitionsConsumedConcurrently: 3, chunkSize: 100, batchSize: 50, idleMs: 100 },
   );
   return {
     publish: (events) => messaging.publisher.publish(events.map((event) => ({ topic, key: event.subject, value: encodeEvent(event) }))),

@@ -1,4 +1,4 @@
-import { addCounters, countersOf, type Counters } from './counters.js';
+import { countersOf, type Counters } from './counters.js';
 import type { JourneyRow } from './journey-row.js';
 import { GROUP_BY_COLUMN, GROUP_BYS } from './stages.js';
 import { bucketOf, type Level } from './window.js';
@@ -30,6 +30,10 @@ function keysOf(row: JourneyRow): RollupKey[] {
 // NUL cannot occur in stored text (the audit redaction replaces it), so it separates key parts safely.
 const idOf = (key: RollupKey) => `${key.tenant_id}\u0000${key.dim}\u0000${key.level}\u0000${key.bucket}\u0000${key.value}`;
 
+// The same rollup rows: same tenant, capture time and dimension values.
+const sameRows = (a: JourneyRow, b: JourneyRow): boolean =>
+  a.tenant_id === b.tenant_id && a.captured_at === b.captured_at && GROUP_BYS.every((g) => a[GROUP_BY_COLUMN[g]] === b[GROUP_BY_COLUMN[g]]);
+
 function difference(after: Counters, before: Counters): Counters {
   const out: Counters = {};
   for (const name of new Set([...Object.keys(after), ...Object.keys(before)])) {
@@ -45,26 +49,24 @@ export class RollupDeltas {
 
   /** Records a journey's change from `before` (null: new lead) to `after`. */
   change(before: JourneyRow | null, after: JourneyRow): void {
-    const oldKeys = before === null ? [] : keysOf(before);
-    const newKeys = keysOf(after);
-    const oldCounters = before === null ? {} : countersOf(before);
     const newCounters = countersOf(after);
     // Usually the lead stays in the same rows (same capture time and dimensions): add only what changed there.
-    if (oldKeys.length === newKeys.length && oldKeys.every((key, i) => idOf(key) === idOf(newKeys[i]!))) {
-      this.apply(newKeys, difference(newCounters, oldCounters), 1);
+    if (before !== null && sameRows(before, after)) {
+      this.apply(keysOf(after), difference(newCounters, countersOf(before)), 1);
       return;
     }
-    this.apply(oldKeys, oldCounters, -1);
-    this.apply(newKeys, newCounters, 1);
+    if (before !== null) this.apply(keysOf(before), countersOf(before), -1);
+    this.apply(keysOf(after), newCounters, 1);
   }
 
   private apply(keys: RollupKey[], counters: Counters, sign: 1 | -1): void {
-    if (Object.keys(counters).length === 0) return;
+    const entries = Object.entries(counters);
+    if (entries.length === 0) return;
     for (const key of keys) {
       const id = idOf(key);
-      const delta = this.byKey.get(id) ?? { ...key, counters: {} };
-      addCounters(delta.counters, counters, sign);
-      this.byKey.set(id, delta);
+      let delta = this.byKey.get(id);
+      if (delta === undefined) this.byKey.set(id, (delta = { ...key, counters: {} }));
+      for (const [name, n] of entries) delta.counters[name] = (delta.counters[name] ?? 0) + sign * n;
     }
   }
 
