@@ -88,9 +88,9 @@ async function serve(): Promise<void> {
   await ensureTopics(kafka, [{ name: id, partitions: 6 }]);
   const publisher = createPublisher(kafka);
   await publisher.connect();
-  const relay = createOutboxRelay({ db: database.db, publisher, logger, schema: id, listenConnectionString: env.DATABASE_URL });
+  const relay = createOutboxRelay({ db: database.db, publisher, logger, schema: id });
   await relay.start();
-  const redis = createRedis(env.REDIS_URL, { name: id });
+  const redis = createRedis(env.REDIS_URL, { name: id, autoPipelining: true });
   const config = loadConfig(configSchema, { ...env, LOG_LEVEL: 'info' });
   const app = await buildApp({ config, logger, db: database.db, redis, metrics: createMetrics('capture'), messaging: { ping: () => kafka.ping() }, identity, eventsTopic: id, rateLimitNameSpace: `${id}:` });
   const capture = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -11,6 +11,7 @@ import {
   ensureTopics,
   messagingMigrations,
   runConsumer,
+  withOutboxSignal,
 } from '@baton/kafka';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
@@ -31,7 +32,7 @@ const concurrency = option('concurrency', 3);
 const id = `bench_outbox_${Date.now()}`;
 const logger = pino({ level: 'warn' });
 const pool = new pg.Pool({ connectionString: databaseUrl, max: writers + 6, options: `-c search_path=${id}` });
-const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+const db = new Kysely<any>({ dialect: withOutboxSignal(new PostgresDialect({ pool }), id) });
 const client = createKafkaClient({ brokers, clientId: id, logger });
 const publisher = createPublisher(client);
 const committedAt = new Map<string, number>();
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   for (const m of Object.values(messagingMigrations)) await m.up(db);
   await ensureTopics(client, [{ name: id, partitions }, { name: `${id}_dlq`, partitions: 1 }]);
   await publisher.connect();
-  const relay = createOutboxRelay({ db, publisher, logger, schema: id, listenConnectionString: databaseUrl });
+  const relay = createOutboxRelay({ db, publisher, logger, schema: id });
   await relay.start();
   const consumer = await runConsumer({
     client, publisher, logger, db,

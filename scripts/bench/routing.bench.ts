@@ -36,7 +36,7 @@ async function captureService(job: CaptureJob): Promise<void> {
   await migrateToLatest(db.db, { schema: job.schema, migrations: messagingMigrations });
   const publisher = createPublisher(createKafkaClient({ brokers: job.brokers, clientId: job.schema, logger }));
   await publisher.connect();
-  const relay = createOutboxRelay({ db: db.db, publisher, logger, schema: job.schema, listenConnectionString: job.databaseUrl });
+  const relay = createOutboxRelay({ db: db.db, publisher, logger, schema: job.schema });
   await relay.start();
   let committed: Array<[string, number]> = [];
   const post = (message: FromCapture) => process.send!(message);

@@ -2,6 +2,7 @@ export { createKafkaClient, withTimeout, type KafkaClient, type KafkaClientOptio
 export { ensureTopics, deleteTopics, lifecycleTopics, type TopicSpec } from './topics.js';
 export { createPublisher, type Publisher, type OutgoingMessage } from './publisher.js';
 export { enqueue, EventTooLargeError, MAX_EVENT_BYTES, type OutboxRow } from './outbox/enqueue.js';
+export { OUTBOX_WRITE_HINT, onOutboxCommit, withOutboxSignal } from './outbox/signal.js';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.js';
 export { messagingMigrations } from './outbox/messaging.migration.js';
 export { purgeMessaging, DEFAULT_RETENTION, type RetentionPolicy } from './outbox/retention.js';

@@ -9,6 +9,7 @@ import {
   enqueue,
   ensureTopics,
   EventTooLargeError,
+  onOutboxCommit,
   purgeMessaging,
   type OutboxRelay,
 } from '../src/index.js';
@@ -76,8 +77,8 @@ test('given committed events, when the relay runs, then they are published keyed
   expect(sameLead.map((m) => JSON.parse(m.value ?? '{}').id)).toEqual([events[0]?.id, events[1]?.id]);
 });
 
-test('given a running relay with a long poll interval, when a row is committed, then NOTIFY wakes it at once', async () => {
-  const listening = relay({ pollIntervalMs: 60_000, listenConnectionString: env.databaseUrl });
+test('given a running relay with a long poll interval, when a row is committed, then the commit signal wakes it at once', async () => {
+  const listening = relay({ pollIntervalMs: 60_000 });
   await listening.start();
   try {
     // Let the first (empty) pass finish so the relay is parked on its 60 s wait.
@@ -122,25 +123,33 @@ test('given two relays on one outbox, when both drain it, then no row is publish
   }
 });
 
-test('given the LISTEN connection is killed, when a row is committed after it recovers, then NOTIFY still wakes the relay', async () => {
-  const listening = relay({ pollIntervalMs: 60_000, listenConnectionString: env.databaseUrl });
-  await listening.start();
+test('given the outbox commit signal, then it fires after commits that wrote the outbox, and only for them', async () => {
+  let signals = 0;
+  let otherSchema = 0;
+  const unsubscribe = onOutboxCommit(schema, () => (signals += 1));
+  const unsubscribeOther = onOutboxCommit(`${schema}_other`, () => (otherSchema += 1));
   try {
-    await new Promise((r) => setTimeout(r, 300));
-    const { rows } = await sql<{ n: number }>`
-      SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-      WHERE query = 'LISTEN baton_outbox' AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-        AND application_name = ''`.execute(store.db);
-    expect(rows[0]?.n).toBeGreaterThanOrEqual(1);
-    // Reconnection backs off up to ~1 s on the first attempt; wait it out, then commit.
-    await new Promise((r) => setTimeout(r, 2_000));
-    await store.db.transaction().execute((trx) => enqueue(trx, [capturedEvent()], topic));
-    await waitFor('the row to be published', async () => {
-      const { rows: pending } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`.execute(store.db);
-      return Number(pending[0]?.n) === 0;
-    }, 5_000);
+    await store.db.transaction().execute(async (trx) => {
+      await enqueue(trx, [capturedEvent()], topic);
+      // Not yet: the row is invisible to the relay until the commit.
+      expect(signals).toBe(0);
+    });
+    expect(signals).toBe(1);
+
+    await expect(store.db.transaction().execute(async (trx) => {
+      await enqueue(trx, [capturedEvent()], topic);
+      throw new Error('rolled back');
+    })).rejects.toThrow('rolled back');
+    await store.db.transaction().execute((trx) => sql`SELECT count(*) FROM outbox`.execute(trx));
+    expect(signals).toBe(1);
+
+    // A statement on its own commits by itself.
+    await enqueue(store.db, [capturedEvent()], topic);
+    expect(signals).toBe(2);
+    expect(otherSchema).toBe(0);
   } finally {
-    await listening.stop();
+    unsubscribe();
+    unsubscribeOther();
   }
 });
 

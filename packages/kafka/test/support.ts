@@ -3,14 +3,14 @@ import { Kysely, PostgresDialect, sql, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
-import { messagingMigrations, type KafkaClient } from '../src/index.js';
+import { messagingMigrations, withOutboxSignal, type KafkaClient } from '../src/index.js';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** A throwaway schema holding the messaging tables plus an `effects` table that counts handler effects. */
 export async function createTestSchema(databaseUrl: string, schema: string) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 6, options: `-c search_path=${schema}` });
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<any>({ dialect: withOutboxSignal(new PostgresDialect({ pool }), schema) });
   await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
   const migrations: Migration[] = Object.values(messagingMigrations);
   for (const m of migrations) await m.up(db);

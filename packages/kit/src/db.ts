@@ -1,3 +1,4 @@
+import { withOutboxSignal } from '@baton/kafka';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, sql, type Migration } from 'kysely';
 import type { Logger } from './logger.js';
@@ -26,7 +27,8 @@ export function createDatabase<DB>(opts: { url: string; schema: string; max?: nu
   });
   // Without a listener, an idle client losing its connection emits 'error' and crashes the process.
   pool.on('error', (err) => opts.logger?.error({ err }, 'idle postgres connection failed'));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // Commits that wrote outbox rows wake this process's relay for the schema (see @baton/kafka signal.ts).
+  const db = new Kysely<DB>({ dialect: withOutboxSignal(new PostgresDialect({ pool }), opts.schema) });
   let closing: Promise<void> | undefined;
   // Idempotent: shutdown paths and tests may both close; pg throws on a second pool.end().
   const close = () => (closing ??= db.destroy());
@@ -65,6 +67,9 @@ async function runMigrations(
     db,
     provider: { getMigrations: async () => opts.migrations },
     migrationTableSchema: opts.schema,
+    // A service's migrations merge sets from several packages (messaging, idempotency, its own), each
+    // numbered on its own, so a package's new migration may sort before one of the service's applied ones.
+    allowUnorderedMigrations: true,
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   for (const result of results) {

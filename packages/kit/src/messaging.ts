@@ -61,7 +61,6 @@ export async function startMessaging(opts: {
     publisher,
     logger,
     schema: opts.service,
-    listenConnectionString: config.DATABASE_URL,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     onPublished: metrics.onPublished,
   });

@@ -47,7 +47,7 @@ export function startService<C extends BaseConfig, DB, R extends boolean>(def: S
     await migrateToLatest(database.db, { schema: 'identity', migrations: identityMigrations, logger });
     await migrateToLatest(database.db, { schema: def.name, migrations: def.migrations, logger });
     const identity = createIdentity({ db: database.db, logger });
-    const redis = def.redis ? createRedis(config.REDIS_URL, { name: def.name, logger }) : undefined;
+    const redis = def.redis ? createRedis(config.REDIS_URL, { name: def.name, autoPipelining: true, logger }) : undefined;
     const metrics = createMetrics(def.name);
     const messaging = await startMessaging({ service: def.name, config, logger, db: database.db, metrics });
     // redis is set exactly when def.redis is true; TypeScript cannot narrow R from that runtime value.

@@ -47,7 +47,7 @@ test('given an event committed to the outbox, when a service consumes the lifecy
     },
   });
   const until = Date.now() + 30_000;
-  // The relay's poll is 60 s: only LISTEN/NOTIFY can have published it this quickly.
+  // The relay's poll is 60 s: only the in-process commit signal can have published it this quickly.
   while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   expect(seen).toEqual([event.id]);
 

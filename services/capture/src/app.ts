@@ -10,6 +10,7 @@ import {
 import { LIFECYCLE_TOPIC } from '@baton/contracts';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAME, type Config } from './config.js';
+import { createNewLeadBatcher } from './db/new-lead-batcher.js';
 import type { Database } from './db/schema.js';
 import { registerActivityRoutes } from './routes/activities.routes.js';
 import { registerBatchRoutes } from './routes/leads-batch.routes.js';
@@ -49,7 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<HttpApp> {
     ],
     deps,
   });
-  const routeDeps = { db: deps.db, identity: deps.identity, clock: deps.clock ?? (() => new Date()), topic: deps.eventsTopic ?? LIFECYCLE_TOPIC };
+  const routeDeps = { db: deps.db, newLeads: createNewLeadBatcher(deps.db), identity: deps.identity, clock: deps.clock ?? (() => new Date()), topic: deps.eventsTopic ?? LIFECYCLE_TOPIC };
   registerLeadRoutes(app, routeDeps);
   registerBatchRoutes(app, { ...routeDeps, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES });
   registerActivityRoutes(app, routeDeps);

@@ -1,5 +1,6 @@
 import { LIFECYCLE_TOPIC, type LifecycleEvent } from '@baton/contracts';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { OUTBOX_WRITE_HINT } from './signal.js';
 
 /** The outbox row as the relay reads it. */
 export interface OutboxRow {
@@ -49,7 +50,8 @@ export async function enqueue(
   // commit makes two transactions writing for one lead commit in id order, which the relay publishes in.
   const keys = [...new Set(events.map((e) => e.subject))].sort();
   await sql`SELECT pg_advisory_xact_lock(${OUTBOX_KEY_LOCK_CLASS}, hashtext(k)) FROM unnest(${keys}::text[]) AS k ORDER BY k`.execute(trx);
-  await sql`
+  // The hint makes the database handle wake this schema's relay once the transaction commits (signal.ts).
+  await sql`${sql.raw(OUTBOX_WRITE_HINT)}
     INSERT INTO outbox (event_id, topic, message_key, event_type, payload)
     VALUES ${sql.join(rows)}`.execute(trx);
 }

@@ -51,7 +51,31 @@ export const messagingMigration0000: Migration = {
   },
 };
 
+/*
+ * The NOTIFY trigger made every writing transaction take a database-wide lock at commit, serialising commits
+ * (no group commit). The relay is now woken in-process by the database handle (signal.ts) and polls for
+ * the rest.
+ */
+export const messagingMigration0001: Migration = {
+  async up(db: Kysely<any>) {
+    await sql`DROP TRIGGER outbox_notify ON outbox`.execute(db);
+    await sql`DROP FUNCTION outbox_notify()`.execute(db);
+  },
+  async down(db: Kysely<any>) {
+    await sql`
+      CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('baton_outbox', TG_TABLE_SCHEMA);
+        RETURN NULL;
+      END $$`.execute(db);
+    await sql`
+      CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+      FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`.execute(db);
+  },
+};
+
 /** Migrations a service merges into its own so it gets the outbox and inbox tables. */
 export const messagingMigrations: Record<string, Migration> = {
   '0000_messaging_outbox_inbox': messagingMigration0000,
+  '0001_messaging_in_process_signal': messagingMigration0001,
 };

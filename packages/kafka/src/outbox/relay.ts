@@ -1,21 +1,24 @@
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import type { OutgoingMessage, Publisher } from '../publisher.js';
 import type { OutboxRow } from './enqueue.js';
 import { sleep, backoffMs } from '../backoff.js';
+import { onOutboxCommit } from './signal.js';
 
 export interface OutboxRelayOptions {
   db: Kysely<any>;
   publisher: Publisher;
   logger: Logger;
-  /** The schema whose outbox this relay drains; notifications for other schemas are ignored. */
+  /** The schema whose outbox this relay drains: commits to it in this process wake the relay (signal.ts). */
   schema: string;
-  /** Where to LISTEN for new rows; without it the relay only polls. */
-  listenConnectionString?: string;
   batchSize?: number;
-  /** Fallback poll when no notification arrives (lost connection, missed wake-up). */
+  /** Poll for rows this process was not told about: written by another process, or left by a failed pass. */
   pollIntervalMs?: number;
+  /**
+   * Pause after a wake-up before reading the outbox, so rows committed around the same moment go out in one
+   * batch (one transaction and one send) instead of one pass each. Bounds the latency it adds.
+   */
+  lingerMs?: number;
   onPublished?: (count: number) => void;
 }
 
@@ -27,8 +30,6 @@ export interface OutboxRelay {
   consecutiveFailures(): number;
   stop(): Promise<void>;
 }
-
-const CHANNEL = 'baton_outbox';
 
 /**
  * Bytes of payload per send. kafkajs puts a partition's messages in one record batch and the broker refuses
@@ -44,11 +45,12 @@ const MAX_BATCH_BYTES = 768 * 1024;
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const batchSize = opts.batchSize ?? 500;
   const pollIntervalMs = opts.pollIntervalMs ?? 1_000;
+  const lingerMs = opts.lingerMs ?? 5;
   const log = opts.logger.child({ component: 'outbox-relay' });
   let stopped = false;
   let loop: Promise<void> | undefined;
   const waker = createWaker();
-  let listener: pg.Client | undefined;
+  let unsubscribe: (() => void) | undefined;
 
   async function publishBatch(): Promise<number> {
     return opts.db.transaction().execute(async (trx) => {
@@ -96,41 +98,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         continue;
       }
       await waker.wait(pollIntervalMs);
+      if (lingerMs > 0 && !stopped) await sleep(lingerMs);
     }
-  }
-
-  /** Keeps one LISTEN connection open, reconnecting with backoff; polling covers the gaps. */
-  async function listen(connectionString: string, attempt = 0): Promise<void> {
-    if (stopped) return;
-    const client = new pg.Client({ connectionString, keepAlive: true });
-    client.on('notification', (msg) => {
-      if (msg.channel === CHANNEL && msg.payload === opts.schema) waker.wake();
-    });
-    let lost = false;
-    const reconnect = (err: unknown) => {
-      if (lost) return;
-      lost = true;
-      if (listener === client) listener = undefined;
-      client.end().catch(() => undefined); // the connection is already broken
-      if (stopped) return;
-      log.warn({ err, attempt }, 'outbox LISTEN connection lost; polling until it is back');
-      setTimeout(() => void listen(connectionString, attempt + 1), backoffMs(attempt + 1, 500, 15_000)).unref();
-    };
-    client.on('error', reconnect);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-    } catch (err) {
-      reconnect(err);
-      return;
-    }
-    if (stopped) {
-      await client.end();
-      return;
-    }
-    listener = client;
-    // Rows committed while nobody listened were never announced.
-    waker.wake();
   }
 
   return {
@@ -138,14 +107,14 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     consecutiveFailures: () => failures,
     async start() {
       if (loop) return;
-      if (opts.listenConnectionString) await listen(opts.listenConnectionString);
+      unsubscribe = onOutboxCommit(opts.schema, () => waker.wake());
       loop = run();
     },
     async stop() {
       stopped = true;
       waker.wake();
+      unsubscribe?.();
       await loop;
-      await listener?.end().catch(() => undefined);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { OUTBOX_WRITE_HINT } from '@baton/kafka';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Contact, Lead, LeadContext, LeadStatus } from '../domain/lead.js';
 import type { Database, LeadsTable } from './schema.js';
@@ -74,7 +75,8 @@ export type NewLeadWrite = {
  * none, stores the lead the event describes and the event itself (outbox), and returns undefined.
  */
 export async function insertLeadUnlessDuplicate(db: Db, write: NewLeadWrite): Promise<Lead | undefined> {
-  const { rows } = await sql<Selectable<LeadsTable>>`
+  // The hint: the lead's event is in the outbox once this commits; the relay is woken then (@baton/kafka).
+  const { rows } = await sql<Selectable<LeadsTable>>`${sql.raw(OUTBOX_WRITE_HINT)}
     SELECT * FROM capture_new_lead(${write.lockKeys}::text[], ${write.since}, ${write.eventJson}::jsonb, ${write.topic})`.execute(db);
   const existing = rows[0];
   return existing && toLead(existing);

@@ -1,10 +1,10 @@
 import { EventTooLargeError } from '@baton/kafka';
-import { errors, withIdempotency, type HttpApp } from '@baton/kit';
+import { errors, IDEMPOTENCY_KEY_HEADER, withIdempotency, type HttpApp } from '@baton/kit';
 import { z } from 'zod';
 import { findLead, listLeads, type LeadPosition } from '../db/lead.repository.js';
 import type { Lead } from '../domain/lead.js';
 import { normaliseLead } from '../domain/normalise.js';
-import { captureLead, type CaptureResult } from '../use-cases/capture-lead.js';
+import { captureLead, captureLeadAlone, type CaptureResult } from '../use-cases/capture-lead.js';
 import { captureResultSchema, leadIdParamsSchema, leadInputSchema, leadViewSchema } from './lead.schemas.js';
 import { annotateLog, callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
 import { guardBody, invalidFields, leadTooLarge } from './validation.js';
@@ -65,12 +65,15 @@ function registerCapture(app: HttpApp, deps: RouteDeps): void {
     const { tenant } = await callerOf(request, deps.identity);
     const normalised = normaliseLead(request.body, tenant.defaultRegion);
     if (!normalised.ok) throw invalidFields(normalised.errors);
-    const response = await withIdempotency(deps.db, request, async (trx) => {
-      const result = await captureLead(trx, normalised.lead, { tenant, correlationId: request.correlationId, now: deps.clock(), topic: deps.topic }).catch((error: unknown) => {
-        throw error instanceof EventTooLargeError ? leadTooLarge(error) : error;
-      });
-      return { status: result.outcome === 'created' ? 201 : 200, body: captureAnswer(result) };
-    });
+    const ctx = { tenant, correlationId: request.correlationId, now: deps.clock(), topic: deps.topic };
+    const answer = (result: CaptureResult) => ({ status: result.outcome === 'created' ? 201 : 200, body: captureAnswer(result) });
+    const tooLarge = (error: unknown): never => {
+      throw error instanceof EventTooLargeError ? leadTooLarge(error) : error;
+    };
+    // Without a key there is no stored response to commit with the lead: the capture can share a commit.
+    const response = request.headers[IDEMPOTENCY_KEY_HEADER] === undefined
+      ? { ...answer(await captureLeadAlone(deps, normalised.lead, ctx).catch(tooLarge)), replayed: false }
+      : await withIdempotency(deps.db, request, async (trx) => answer(await captureLead(trx, normalised.lead, ctx).catch(tooLarge)));
     const { leadId, status } = response.body as z.infer<typeof captureResultSchema>;
     annotateLog(request, reply, { leadId, outcome: status, replayed: response.replayed });
     return sendStored(reply, response);

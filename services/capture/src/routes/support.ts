@@ -2,10 +2,11 @@ import { errors, problemSchema, requirePrincipal, type Identity, type Principal,
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { NewLeadBatcher } from '../db/new-lead-batcher.js';
 import type { Database } from '../db/schema.js';
 
 /** What the capture routes need. */
-export type RouteDeps = { db: Kysely<Database>; identity: Identity; clock: () => Date; topic: string };
+export type RouteDeps = { db: Kysely<Database>; newLeads: NewLeadBatcher; identity: Identity; clock: () => Date; topic: string };
 
 /** The caller and its tenant (cached by identity); a key whose tenant is gone is as good as no key. */
 export async function callerOf(request: FastifyRequest, identity: Identity): Promise<{ principal: Principal; tenant: Tenant }> {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { LifecycleEvent } from '@baton/contracts';
 import { enqueue, EventTooLargeError, MAX_EVENT_BYTES } from '@baton/kafka';
 import type { Tenant } from '@baton/kit';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { insertActivity } from '../db/activity.repository.js';
-import { insertLeadUnlessDuplicate, updateLeadContent } from '../db/lead.repository.js';
+import { insertLeadUnlessDuplicate, updateLeadContent, type NewLeadWrite } from '../db/lead.repository.js';
+import type { NewLeadBatcher } from '../db/new-lead-batcher.js';
 import type { Database } from '../db/schema.js';
 import { assessCompleteness } from '../domain/completeness.js';
 import type { Contact, Lead, LeadContent } from '../domain/lead.js';
@@ -41,12 +42,8 @@ function serialised(event: LifecycleEvent): string {
   return json;
 }
 
-/**
- * Stores a normalised lead, or merges it into the tenant's open lead with the same email or phone created
- * within the duplicate window; its event goes to the outbox in the same transaction. Throws
- * EventTooLargeError before writing anything when the lead's event would be too large to publish.
- */
-export async function captureLead(trx: Trx, content: LeadContent, ctx: CaptureContext): Promise<CaptureResult> {
+/** The new lead a capture would store, and the write that stores it unless it is a duplicate. */
+function prepareNewLead(content: LeadContent, ctx: CaptureContext): { lead: Lead; write: NewLeadWrite } {
   const { tenant, now } = ctx;
   const lead: Lead = {
     ...content,
@@ -58,13 +55,39 @@ export async function captureLead(trx: Trx, content: LeadContent, ctx: CaptureCo
     updatedAt: now,
   };
   const windowDays = tenant.settings.duplicateWindowDays ?? DEFAULT_DUPLICATE_WINDOW_DAYS;
-  const existing = await insertLeadUnlessDuplicate(trx, {
+  const write: NewLeadWrite = {
     lockKeys: contactKeys(tenant.id, content.contact),
     since: new Date(now.getTime() - windowDays * DAY_MS),
     eventJson: serialised(leadCaptured(lead, metaOf(ctx))),
     topic: ctx.topic,
-  });
+  };
+  return { lead, write };
+}
+
+/**
+ * Stores a normalised lead, or merges it into the tenant's open lead with the same email or phone created
+ * within the duplicate window; its event goes to the outbox in the same transaction. Throws
+ * EventTooLargeError before writing anything when the lead's event would be too large to publish.
+ */
+export async function captureLead(trx: Trx, content: LeadContent, ctx: CaptureContext): Promise<CaptureResult> {
+  const { lead, write } = prepareNewLead(content, ctx);
+  const existing = await insertLeadUnlessDuplicate(trx, write);
   return existing ? mergeInto(trx, existing, content, ctx) : { outcome: 'created', lead };
+}
+
+/**
+ * captureLead for a request with nothing else to commit: a new lead shares a statement and a commit with
+ * concurrent captures (the batcher); a duplicate is merged in a transaction of its own, because the batch
+ * statement's lock on it ended when that statement committed.
+ */
+export async function captureLeadAlone(
+  store: { db: Kysely<Database>; newLeads: NewLeadBatcher },
+  content: LeadContent,
+  ctx: CaptureContext,
+): Promise<CaptureResult> {
+  const { lead, write } = prepareNewLead(content, ctx);
+  if ((await store.newLeads.write(write)) === 'created') return { outcome: 'created', lead };
+  return store.db.transaction().execute((trx) => captureLead(trx, content, ctx));
 }
 
 async function mergeInto(trx: Trx, existing: Lead, incoming: LeadContent, ctx: CaptureContext): Promise<CaptureResult> {

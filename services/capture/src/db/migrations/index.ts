@@ -3,6 +3,7 @@ import { idempotencyMigrations } from '@baton/kit';
 import type { Migration } from 'kysely';
 import { leadsMigration0001 } from './0001-leads.migration.js';
 import { captureNewLeadMigration0002 } from './0002-capture-new-lead.migration.js';
+import { captureNewLeadsMigration0003 } from './0003-capture-new-leads.migration.js';
 
 /** Every migration of the capture schema, keyed '0001_name' in run order; frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   ...idempotencyMigrations,
   '0001_leads_activities': leadsMigration0001,
   '0002_capture_new_lead': captureNewLeadMigration0002,
+  '0003_capture_new_leads': captureNewLeadsMigration0003,
 };

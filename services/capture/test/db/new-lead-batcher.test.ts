@@ -1,0 +1,81 @@
+import { createEvent, exampleEvents } from '@baton/contracts';
+import { randomUUID } from 'node:crypto';
+import { sql, type KyselyPlugin } from 'kysely';
+import type { NewLeadWrite } from '../../src/db/lead.repository.js';
+import { createNewLeadBatcher } from '../../src/db/new-lead-batcher.js';
+import { openCaptureApp, type CaptureTestApp } from '../support.js';
+
+let t: CaptureTestApp;
+beforeAll(async () => {
+  t = await openCaptureApp();
+});
+afterAll(() => t.close());
+
+const topic = 'new-lead-batcher-test';
+
+/** A new lead's write as captureLead prepares it: contact locks, window, and its lead.captured event. */
+function newLead(email: string, tenantId: string = t.tenant.id): NewLeadWrite {
+  const data = { ...exampleEvents['lead.captured'], contact: { email }, capturedAt: new Date().toISOString() };
+  const event = createEvent({ type: 'lead.captured', source: 'baton.capture', subject: randomUUID(), tenantid: t.tenant.id, data });
+  // tenantId is only overridden to make Postgres refuse the row (it is cast to uuid there).
+  const eventJson = JSON.stringify({ ...event, tenantid: tenantId });
+  return { lockKeys: [`${tenantId}:email:${email}`], since: new Date(Date.now() - 86_400_000), eventJson, topic };
+}
+
+const email = () => `batch-${randomUUID()}@example.com`;
+
+async function storedLeads(emails: string[]): Promise<number> {
+  const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM leads WHERE email = ANY(${emails}::text[])`.execute(t.harness.db);
+  return Number(rows[0]?.n);
+}
+
+async function outboxRows(emails: string[]): Promise<number> {
+  const { rows } = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM outbox WHERE payload->'data'->'contact'->>'email' = ANY(${emails}::text[])`.execute(t.harness.db);
+  return Number(rows[0]?.n);
+}
+
+/** Counts the statements sent to capture_new_leads through this handle. */
+function countingDb() {
+  const counter = { statements: 0 };
+  const plugin: KyselyPlugin = {
+    transformQuery(args) {
+      counter.statements += 1;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  return { db: t.harness.db.withPlugin(plugin), counter };
+}
+
+describe('new lead batcher', () => {
+  it('given leads arriving while a statement runs, then they share the next statement and each is stored with its event', async () => {
+    const { db, counter } = countingDb();
+    const batcher = createNewLeadBatcher(db, { maxInFlight: 1 });
+    const emails = Array.from({ length: 12 }, email);
+    const outcomes = await Promise.all(emails.map((e) => batcher.write(newLead(e))));
+    expect(outcomes).toEqual(emails.map(() => 'created'));
+    // The first went alone; the eleven that queued behind it went together.
+    expect(counter.statements).toBe(2);
+    expect(await storedLeads(emails)).toBe(12);
+    expect(await outboxRows(emails)).toBe(12);
+  });
+
+  it('given a lead repeating an earlier lead of the same batch, then only the first is stored and the repeat is reported as a duplicate', async () => {
+    const batcher = createNewLeadBatcher(t.harness.db, { maxInFlight: 1 });
+    const [first, second] = [email(), email()];
+    const outcomes = await Promise.all([first, first, second, first].map((e) => batcher.write(newLead(e))));
+    expect(outcomes).toEqual(['created', 'duplicate', 'created', 'duplicate']);
+    expect(await storedLeads([first, second])).toBe(2);
+    expect(await outboxRows([first, second])).toBe(2);
+  });
+
+  it('given one lead Postgres refuses in a batch, then only that lead fails and the others are stored', async () => {
+    const batcher = createNewLeadBatcher(t.harness.db, { maxInFlight: 1 });
+    const emails = Array.from({ length: 5 }, email);
+    const settled = await Promise.allSettled(emails.map((e, i) => batcher.write(newLead(e, i === 3 ? 'not-a-uuid' : t.tenant.id))));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await storedLeads(emails)).toBe(4);
+    expect(await outboxRows(emails)).toBe(4);
+  });
+});
