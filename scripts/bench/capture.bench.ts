@@ -5,6 +5,7 @@
 // bare for --rounds rounds and keeps each side's best round; each phase also reports the server-side CPU it
 // cost per lead (the app process and its Postgres backends), which noise from other processes moves less.
 // Usage: pnpm bench capture [--seconds 10] [--connections 50] [--rate 500] [--rounds 2]
+// (ends with one sustained phase where every request carries its own Idempotency-Key)
 // (CAPTURE_BENCH_PROF=<dir> to profile the server side)
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -179,7 +180,7 @@ function leadBody(): string {
   });
 }
 
-async function load(url: string, key: string, opts: { seconds: number; connections: number; overallRate?: number }) {
+async function load(url: string, key: string, opts: { seconds: number; connections: number; overallRate?: number; idempotencyKeys?: boolean }) {
   const target = new URL(url);
   const result = await autocannon({
     url: target.origin,
@@ -190,7 +191,12 @@ async function load(url: string, key: string, opts: { seconds: number; connectio
       method: 'POST',
       path: target.pathname,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      setupRequest: (request) => ({ ...request, body: leadBody() }),
+      // With idempotencyKeys, every request carries a fresh Idempotency-Key, as a careful client would send.
+      setupRequest: (request) => ({
+        ...request,
+        body: leadBody(),
+        ...(opts.idempotencyKeys ? { headers: { ...request.headers, 'idempotency-key': `${runId}-${sequence}` } } : {}),
+      }),
     }],
   });
   const ok = result['2xx'];
@@ -263,12 +269,15 @@ async function drive(): Promise<void> {
     await load(`${ready.bare}/bare`, ready.key, { seconds: 3, connections: 20 });
     const max = await sustained(child, ready);
     const fixed = await measured(child, `${ready.capture}/v1/leads`, ready.key, { seconds, connections: 20, overallRate: rate });
+    // The same sustained load with an Idempotency-Key on every request: one transaction each, no shared commit.
+    const keyed = await measured(child, `${ready.capture}/v1/leads`, ready.key, { seconds, connections, idempotencyKeys: true });
     child.send({ type: 'drain' });
     const drained = await nextMessage<Drained>(child, 'drained');
     console.log(JSON.stringify({
       bench: 'capture', seconds, connections, rounds,
       sustained: max,
       fixedRate: { rate, ...fixed },
+      sustainedWithIdempotencyKeys: keyed,
       outbox: { pendingAfterDrain: drained.pending, published: drained.published, drainSecondsAfterLoad: drained.drainSeconds },
       targets: { leadsPerSec: max.capture.leadsPerSec >= 1500, p99Under25msAt500: fixed.latencyMs.p99 < 25, atLeast40PctOfBare: max.captureToBare >= 0.4 },
     }, null, 2));
