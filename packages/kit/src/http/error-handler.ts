@@ -36,6 +36,14 @@ function fieldErrors(context: string | undefined, items: ValidationItem[]): Fiel
   });
 }
 
+/**
+ * The field errors of a failed schema validation, as the 400 names them. For routes with `attachValidation`
+ * that add checks of their own to the same answer.
+ */
+export function validationFieldErrors(error: { validation?: unknown; validationContext?: string }): FieldError[] {
+  return fieldErrors(error.validationContext, Array.isArray(error.validation) ? (error.validation as ValidationItem[]) : []);
+}
+
 // Object details become top-level members (RFC 9457 extensions); anything else sits under `details`.
 function extraOf(details: unknown): Record<string, unknown> | undefined {
   if (details === undefined) return undefined;

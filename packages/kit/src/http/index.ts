@@ -1,6 +1,6 @@
 export { buildHttpApp, type HttpAppOptions } from './app.js';
 export { buildServiceApp, type ServiceAppDeps } from './service-app.js';
-export { toProblem } from './error-handler.js';
+export { toProblem, validationFieldErrors } from './error-handler.js';
 export { PROBLEM_CONTENT_TYPE, problemBody, problemSchema, sendProblem, type FieldError, type ProblemSpec } from './problem.js';
 export type { ReadinessCheck } from './probes.js';
 export { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, correlationIdOf } from './request-context.js';

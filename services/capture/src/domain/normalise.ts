@@ -32,6 +32,18 @@ export function normalisePhone(raw: string, defaultRegion: string): { phone: str
   return parsed.country === undefined ? { phone: parsed.number } : { phone: parsed.number, country: parsed.country };
 }
 
+/**
+ * The phone check alone, for a body that failed its schema: the phone needs the tenant's region, so the
+ * schema cannot check it, yet the answer should name it with every other bad field. Reads the raw body.
+ */
+export function rawPhoneErrors(raw: unknown, defaultRegion: string, field = 'body'): FieldError[] {
+  const phone = (raw as { contact?: { phone?: unknown } } | null | undefined)?.contact?.phone;
+  // Anything else about it (not a string, too long) is already a schema error.
+  if (typeof phone !== 'string' || phone.length > 40) return [];
+  const result = normalisePhone(phone, defaultRegion);
+  return 'error' in result ? [{ field: `${field}.contact.phone`, message: result.error }] : [];
+}
+
 function normaliseContact(input: LeadInput['contact'], region: string, field: string, errors: FieldError[]) {
   const contact: Contact = {};
   let phoneCountry: string | undefined;

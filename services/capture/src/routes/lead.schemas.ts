@@ -1,5 +1,6 @@
-import { eventDataSchemas } from '@baton/contracts';
+import { eventDataSchemas, isIanaTimeZone } from '@baton/contracts';
 import { z } from 'zod';
+import { normaliseEmail } from '../domain/normalise.js';
 
 // Request and response shapes of the lead routes, built from the lead.captured contract so that what a
 // client may send is exactly what Baton can store and publish.
@@ -16,7 +17,8 @@ const boundedMap = <T extends z.ZodType>(schema: T) =>
 
 const contactInput = z.strictObject({
   name: z.string().max(200).optional(),
-  email: z.string().max(320).optional().meta({ description: 'Trimmed and lower-cased before it is stored', examples: ['ada@example.com'] }),
+  // Checked here, not only when normalising, so one answer names it together with every other bad field.
+  email: z.string().max(320).refine((raw) => 'email' in normaliseEmail(raw), { message: 'must be an email address' }).optional().meta({ description: 'Trimmed and lower-cased before it is stored', examples: ['ada@example.com'] }),
   phone: z.string().max(40).optional().meta({
     description: "Any common format; stored as E.164. National numbers are read in the tenant's default region",
     examples: ['+1 415 555 2671', '(415) 555-2671'],
@@ -29,8 +31,8 @@ export const leadInputSchema = z
   .strictObject({
     entryPath: captured.entryPath,
     contact: contactInput.optional(),
-    // Checked as IANA by normalisation, with the phone and email, so one answer names all three.
-    timeZone: z.string().max(64).nullable().optional().meta({
+    // Checked here with the other fields (the phone is checked after: it needs the tenant's region).
+    timeZone: z.string().max(64).refine(isIanaTimeZone, { message: 'must be an IANA time zone name' }).nullable().optional().meta({
       description: "IANA time zone name; when absent, inferred from the phone's country if that country has a single zone",
       examples: ['America/Chicago', 'Europe/Paris'],
     }),

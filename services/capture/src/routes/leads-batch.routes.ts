@@ -3,7 +3,7 @@ import { withIdempotency, type HttpApp, type Tenant } from '@baton/kit';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { FieldError, LeadContent } from '../domain/lead.js';
-import { normaliseLead } from '../domain/normalise.js';
+import { normaliseLead, rawPhoneErrors } from '../domain/normalise.js';
 import type { Database } from '../db/schema.js';
 import { captureLead, type CaptureContext } from '../use-cases/capture-lead.js';
 import { captureAnswer } from './leads.routes.js';
@@ -41,7 +41,7 @@ type Prepared = { index: number; ok: true; lead: LeadContent } | { index: number
 function prepare(item: unknown, index: number, tenant: Tenant): Prepared {
   const field = `body.leads.${index}`;
   const parsed = leadInputSchema.safeParse(item);
-  if (!parsed.success) return { index, ok: false, errors: fieldErrorsOf(parsed.error, field) };
+  if (!parsed.success) return { index, ok: false, errors: [...fieldErrorsOf(parsed.error, field), ...rawPhoneErrors(item, tenant.defaultRegion, field)] };
   const normalised = normaliseLead(parsed.data, tenant.defaultRegion, field);
   return normalised.ok ? { index, ok: true, lead: normalised.lead } : { index, ok: false, errors: normalised.errors };
 }

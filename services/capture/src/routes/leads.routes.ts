@@ -1,9 +1,9 @@
 import { EventTooLargeError } from '@baton/kafka';
-import { errors, IDEMPOTENCY_KEY_HEADER, withIdempotency, type HttpApp } from '@baton/kit';
+import { errors, IDEMPOTENCY_KEY_HEADER, validationFieldErrors, withIdempotency, type HttpApp } from '@baton/kit';
 import { z } from 'zod';
 import { findLead, listLeads, type LeadPosition } from '../db/lead.repository.js';
 import type { Lead } from '../domain/lead.js';
-import { normaliseLead } from '../domain/normalise.js';
+import { normaliseLead, rawPhoneErrors } from '../domain/normalise.js';
 import { captureLead, captureLeadAlone, type CaptureResult } from '../use-cases/capture-lead.js';
 import { captureResultSchema, leadIdParamsSchema, leadInputSchema, leadViewSchema } from './lead.schemas.js';
 import { annotateLog, callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
@@ -54,6 +54,8 @@ function registerCapture(app: HttpApp, deps: RouteDeps): void {
   app.post('/v1/leads', {
     config: { scope: 'leads:write' },
     preValidation: guardBody,
+    // Schema errors reach the handler, which adds the phone check (it needs the tenant) to the same 400.
+    attachValidation: true,
     schema: {
       tags: ['leads'],
       summary: 'Capture one lead (a duplicate of a recent lead is merged into it)',
@@ -63,6 +65,9 @@ function registerCapture(app: HttpApp, deps: RouteDeps): void {
     },
   }, async (request, reply) => {
     const { tenant } = await callerOf(request, deps.identity);
+    if (request.validationError) {
+      throw invalidFields([...validationFieldErrors(request.validationError), ...rawPhoneErrors(request.body, tenant.defaultRegion)]);
+    }
     const normalised = normaliseLead(request.body, tenant.defaultRegion);
     if (!normalised.ok) throw invalidFields(normalised.errors);
     const ctx = { tenant, correlationId: request.correlationId, now: deps.clock(), topic: deps.topic };

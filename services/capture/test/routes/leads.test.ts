@@ -92,6 +92,14 @@ describe('POST /v1/leads', () => {
     expect(await storedCounts(t.harness)).toEqual(before);
   });
 
+  it('names a bad email, phone and time zone in the same 400 as the schema errors, not only once those are fixed', async () => {
+    const before = await storedCounts(t.harness);
+    const res = await post({ entryPath: 'fax', contact: { email: 'ada@', phone: '555' }, timeZone: 'Mars/Base' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.contact.email', 'body.contact.phone', 'body.entryPath', 'body.timeZone']);
+    expect(await storedCounts(t.harness)).toEqual(before);
+  });
+
   it('refuses text Postgres cannot store with a 400, not a 500', async () => {
     const res = await post({ entryPath: 'chat', context: { notes: 'nul \u0000 here' } });
     expect(res.statusCode).toBe(400);
