@@ -1,12 +1,4 @@
-import {
-  buildServiceApp,
-  type HttpApp,
-  type Identity,
-  type Logger,
-  type Messaging,
-  type MetricsRegistry,
-  type Redis,
-} from '@baton/kit';
+import { buildServiceApp, type HttpApp, type Identity, type Redis, type ServiceAppDeps } from '@baton/kit';
 import { LIFECYCLE_TOPIC } from '@baton/contracts';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAME, type Config } from './config.js';
@@ -20,20 +12,14 @@ import { registerLeadRoutes } from './routes/leads.routes.js';
 const SERVICE_VERSION = '0.1.0';
 
 /** What the HTTP app needs; main.ts builds it, tests build it against real Postgres and Redis. */
-export type AppDeps = {
+export type AppDeps = ServiceAppDeps & {
   config: Config;
-  logger: Logger;
   db: Kysely<Database>;
   redis: Redis;
-  metrics: MetricsRegistry;
-  /** The Kafka connection, for readiness (and, as features arrive, consumers). */
-  messaging: Pick<Messaging, 'ping'>;
   /** Tenants and API keys: authenticates callers and supplies tenant settings. */
   identity: Identity;
   /** The clock domain decisions read; tests pass a fixed one. */
   clock?: () => Date;
-  /** Redis key prefix of the rate limiter; tests use their own. */
-  rateLimitNameSpace?: string;
   /** Where lifecycle events go: lead-lifecycle.v1, except in tests that read their own topic. */
   eventsTopic?: string;
 };

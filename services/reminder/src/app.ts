@@ -1,11 +1,4 @@
-import {
-  buildServiceApp,
-  type Messaging,
-  type HttpApp,
-  type Logger,
-  type MetricsRegistry,
-  type Redis,
-} from '@baton/kit';
+import { buildServiceApp, type HttpApp, type Redis, type ServiceAppDeps } from '@baton/kit';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAME, type Config } from './config.js';
 import type { Database } from './db/schema.js';
@@ -14,15 +7,7 @@ import type { Database } from './db/schema.js';
 const SERVICE_VERSION = '0.1.0';
 
 /** What the HTTP app needs; main.ts builds it, tests build it against real Postgres and Redis. */
-export type AppDeps = {
-  config: Config;
-  logger: Logger;
-  db: Kysely<Database>;
-  redis: Redis;
-  metrics: MetricsRegistry;
-  /** The Kafka connection, for readiness (and, as features arrive, consumers). */
-  messaging: Pick<Messaging, 'ping'>;
-};
+export type AppDeps = ServiceAppDeps & { config: Config; db: Kysely<Database>; redis: Redis };
 
 /** Builds the reminder HTTP app without listening. */
 export async function buildApp(deps: AppDeps): Promise<HttpApp> {
