@@ -1,12 +1,20 @@
 // Capture-to-assigned latency through the real pipeline: lead.captured committed to a capture outbox → relay →
 // Kafka → routing consumer (rules, weighted rotation under the queue lock, SLA timer on BullMQ) → lead.assigned
-// committed to routing's outbox. Latency runs from the capture commit to the routing commit (the consumer's
-// after-commit hook). The capture side (writer and relay) runs in a child process, as it would run in its own
-// service; routing runs in this process exactly as startRouting starts it. Ends by checking that every lead
-// has exactly one assignment.
-// Usage: pnpm bench routing [--rate 500] [--seconds 20] [--partitions 6] [--concurrency 1] [--chunk 100] [--members 5]
+// committed to routing's outbox.
+//
+// What is measured, exactly: from the commit of the capture transaction (the moment capture would answer its
+// HTTP caller) to the commit of the routing transaction that assigned the lead (the consumer's after-commit
+// hook; the relay then publishes lead.assigned). The HTTP hop into capture is not part of it: capture's own
+// bench measures that. The capture side is one transaction per lead (outbox insert) plus the outbox relay,
+// in a child process as it would run in its own service, sharing the machine's cores with routing as it would
+// in production on one box; routing runs in this process exactly as startRouting starts it, with its own
+// relay. `stages` splits each lead's time: capture commit → Kafka ack of the relay's publish (relayMs), → the
+// routing handler sees it (kafkaToConsumerMs: broker, fetch and the consumer's queue), → routing commit.
+// Ends by checking that every lead has exactly one assignment.
+// Usage: pnpm bench routing [--rate 500] [--seconds 20] [--partitions 6] [--members 5] [--concurrency N] [--chunk N]
+// (--concurrency and --chunk override ROUTING_CONSUMER_CONCURRENCY / _CHUNK_SIZE; by default the service's defaults.)
 import { createEvent, exampleEvents } from '@baton/contracts';
-import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, enqueue, ensureTopics, messagingMigrations, type ConsumerOptions, type MessageContext } from '@baton/kafka';
+import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, enqueue, ensureTopics, messagingMigrations, type ConsumerOptions, type MessageContext, type Publisher } from '@baton/kafka';
 import { createDatabase, createIdentity, createLogger, createMetrics, createRedis, loadConfig, migrateToLatest, startMessaging, type Messaging } from '@baton/kit';
 import { sql, type Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
@@ -24,7 +32,7 @@ import { option, round, summarize } from './stats.js';
 
 type CaptureJob = { databaseUrl: string; brokers: string[]; schema: string; topic: string; tenantId: string };
 type ToCapture = { run: { count: number; perSecond: number } } | { stop: true };
-type FromCapture = { ready: true } | { committed: Array<[string, number]> } | { done: { issueLagMs: number } } | { stopped: true };
+type FromCapture = { ready: true } | { committed: Array<[string, number]>; published: Array<[string, number]> } | { done: { issueLagMs: number } } | { stopped: true };
 
 // Epoch milliseconds with sub-millisecond precision, comparable between the two processes.
 const now = () => performance.timeOrigin + performance.now();
@@ -36,11 +44,25 @@ async function captureService(job: CaptureJob): Promise<void> {
   await migrateToLatest(db.db, { schema: job.schema, migrations: messagingMigrations });
   const publisher = createPublisher(createKafkaClient({ brokers: job.brokers, clientId: job.schema, logger }));
   await publisher.connect();
-  const relay = createOutboxRelay({ db: db.db, publisher, logger, schema: job.schema });
-  await relay.start();
   let committed: Array<[string, number]> = [];
+  let published: Array<[string, number]> = [];
+  // When the broker acknowledged each lead's event (messages are keyed by lead id): the relay's share.
+  const observedPublisher: Publisher = {
+    ...publisher,
+    publish: async (messages) => {
+      await publisher.publish(messages);
+      const at = now();
+      for (const message of messages) if (message.key !== null) published.push([message.key, at]);
+    },
+  };
+  const relay = createOutboxRelay({ db: db.db, publisher: observedPublisher, logger, schema: job.schema });
+  await relay.start();
   const post = (message: FromCapture) => process.send!(message);
-  const report = setInterval(() => committed.length > 0 && (post({ committed }), (committed = [])), 20);
+  const report = setInterval(() => {
+    if (committed.length + published.length === 0) return;
+    post({ committed, published });
+    [committed, published] = [[], []];
+  }, 20);
   const captureOne = async () => {
     const event = createEvent({ type: 'lead.captured', source: 'baton.capture', subject: randomUUID(), tenantid: job.tenantId, data: exampleEvents['lead.captured'] });
     await db.db.transaction().execute((trx) => enqueue(trx, [event], job.topic));
@@ -76,9 +98,17 @@ async function fixedRate(one: () => Promise<void>, count: number, perSecond: num
 // ---- routing's side (this process) ----
 
 const committedAt = new Map<string, number>();
+// When the capture relay had lead.captured acknowledged by Kafka.
+const publishedAt = new Map<string, number>();
+// When routing's handler first saw the lead (the split between "getting there" and "being routed").
+const receivedAt = new Map<string, number>();
 const assignedAt = new Map<string, number>();
-// Where the consumer's time goes: inside routing's handler, per event type.
-const handlerMs = { captured: 0, other: 0 };
+// Where the consumer's time goes: inside routing's handler and its before-commit step (the batch of
+// assignments), which together are routing's work per lead apart from the inbox insert and the commit; per
+// transaction, how many leads it carried, its before-commit step, and from there to the after-commit hook
+// (COMMIT itself). Per-transaction figures are exact with --concurrency 1 only (transactions interleave).
+const routingMs = { total: 0 };
+const transactions = { leads: [] as number[], batchMs: [] as number[], commitMs: [] as number[], pendingLeads: 0, batchEnd: undefined as number | undefined };
 
 // Reps with weights 1,1,2,2,3 (always available, no caps), three rules that never match, a default queue:
 // every lead walks the rules, the rotation and the queue lock.
@@ -108,11 +138,25 @@ function observed(messaging: Messaging): Messaging {
         ...opts,
         handle: async (event, trx, ctx) => {
           const started = performance.now();
+          if (event.type === 'lead.captured' && !receivedAt.has(event.subject)) receivedAt.set(event.subject, now());
           await opts.handle(event, trx, ctx);
-          handlerMs[event.type === 'lead.captured' ? 'captured' : 'other'] += performance.now() - started;
+          routingMs.total += performance.now() - started;
           if (event.type === 'lead.captured') leads.set(key(ctx), event.subject);
+          transactions.pendingLeads += 1;
+        },
+        beforeCommit: async (trx) => {
+          const started = performance.now();
+          await opts.beforeCommit?.(trx);
+          const ended = performance.now();
+          routingMs.total += ended - started;
+          transactions.leads.push(transactions.pendingLeads);
+          transactions.batchMs.push(ended - started);
+          transactions.pendingLeads = 0;
+          transactions.batchEnd = ended;
         },
         onProcessed: async (outcome, ctx) => {
+          if (transactions.batchEnd !== undefined) transactions.commitMs.push(performance.now() - transactions.batchEnd);
+          transactions.batchEnd = undefined;
           await opts.onProcessed?.(outcome, ctx);
           const lead = leads.get(key(ctx));
           leads.delete(key(ctx));
@@ -154,7 +198,10 @@ function captureProcess(job: CaptureJob) {
     for (const waiter of waiters.values()) waiter.reject(err);
   };
   worker.on('message', (message: FromCapture) => {
-    if ('committed' in message) for (const [lead, at] of message.committed) committedAt.set(lead, at);
+    if ('committed' in message) {
+      for (const [lead, at] of message.committed) committedAt.set(lead, at);
+      for (const [lead, at] of message.published) if (!publishedAt.has(lead)) publishedAt.set(lead, at);
+    }
     else waiters.get(Object.keys(message)[0]!)?.resolve(message);
   });
   worker.on('error', fail);
@@ -177,17 +224,21 @@ function captureProcess(job: CaptureJob) {
   };
 }
 
-function latencies(leads: Iterable<string>): number[] {
+function between(start: Map<string, number>, end: Map<string, number>, leads: Iterable<string>): number[] {
   return [...leads].flatMap((lead) => {
-    const [from, to] = [committedAt.get(lead), assignedAt.get(lead)];
+    const [from, to] = [start.get(lead), end.get(lead)];
     return from === undefined || to === undefined ? [] : [to - from];
   });
 }
 
 async function main(): Promise<void> {
-  const [rate, seconds, partitions, concurrency, chunk, members] = ['rate', 'seconds', 'partitions', 'concurrency', 'chunk', 'members'].map((name, i) => option(name, [500, 20, 6, 1, 100, 5][i]!)) as [number, number, number, number, number, number];
+  const [rate, seconds, partitions, members] = ['rate', 'seconds', 'partitions', 'members'].map((name, i) => option(name, [500, 20, 6, 5][i]!)) as [number, number, number, number];
+  // Consumer settings: the service's defaults unless given.
+  const consumerEnv = Object.fromEntries(
+    ([['concurrency', 'ROUTING_CONSUMER_CONCURRENCY'], ['chunk', 'ROUTING_CONSUMER_CHUNK_SIZE']] as const).flatMap(([name, variable]) => (process.argv.includes(`--${name}`) ? [[variable, String(option(name, 1))]] : [])),
+  );
   const id = `bench_routing_${Date.now()}`;
-  const config = loadConfig(configSchema, { ...process.env, ROUTING_TOPIC: id, ROUTING_DEAD_LETTER_TOPIC: `${id}_dlq`, ROUTING_CONSUMER_GROUP: id, ROUTING_CONSUMER_CONCURRENCY: String(concurrency), ROUTING_CONSUMER_CHUNK_SIZE: String(chunk), SLA_QUEUE_PREFIX: id, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const config = loadConfig(configSchema, { ...process.env, ROUTING_TOPIC: id, ROUTING_DEAD_LETTER_TOPIC: `${id}_dlq`, ROUTING_CONSUMER_GROUP: id, ...consumerEnv, SLA_QUEUE_PREFIX: id, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
   const logger = createLogger({ name: 'bench-routing', level: config.LOG_LEVEL });
   const tenantId = randomUUID();
   const routing = createDatabase<Database>({ url: config.DATABASE_URL, schema: id, max: 10 });
@@ -205,17 +256,24 @@ async function main(): Promise<void> {
     await capture.run(warmUp, 100);
     await waitAssigned(warmUp, 60_000);
     const measured = new Set(assignedAt.keys());
-    handlerMs.captured = handlerMs.other = 0;
+    routingMs.total = 0;
+    Object.assign(transactions, { leads: [], batchMs: [], commitMs: [] });
     const count = Math.round(rate * seconds);
     const started = performance.now();
     const { issueLagMs } = await capture.run(count, rate);
     await waitAssigned(warmUp + count, 120_000);
     const elapsed = (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 100)); // the last commit times are still in the post
-    const samples = latencies([...committedAt.keys()].filter((lead) => !measured.has(lead)));
-    const consumer = { handlerMsPerLead: round(handlerMs.captured / count, 2), handlerBusyShare: round((handlerMs.captured + handlerMs.other) / 1000 / elapsed, 2) };
+    const leads = [...committedAt.keys()].filter((lead) => !measured.has(lead));
+    const perTransaction = { count: transactions.leads.length, leadsMean: round(count / Math.max(1, transactions.leads.length), 1), batchMs: summarize(transactions.batchMs), commitMs: summarize(transactions.commitMs) };
+    const consumer = { handlerMsPerLead: round(routingMs.total / count, 3), handlerBusyShare: round(routingMs.total / 1000 / elapsed, 2), perTransaction };
+    const stages = {
+      relayMs: summarize(between(committedAt, publishedAt, leads)),
+      kafkaToConsumerMs: summarize(between(publishedAt, receivedAt, leads)),
+      consumerToAssignedMs: summarize(between(receivedAt, assignedAt, leads)),
+    };
     const checks = await verify(routing.db, warmUp + count, memberIds);
-    console.log(JSON.stringify({ bench: 'routing', rate, seconds, partitions, consumerConcurrency: concurrency, chunkSize: chunk, achievedLeadsPerSec: round(count / elapsed, 0), issueLagMs, captureToAssignedMs: summarize(samples), consumer, ...checks }, null, 2));
+    console.log(JSON.stringify({ bench: 'routing', rate, seconds, partitions, consumerConcurrency: config.ROUTING_CONSUMER_CONCURRENCY, chunkSize: config.ROUTING_CONSUMER_CHUNK_SIZE, achievedLeadsPerSec: round(count / elapsed, 0), issueLagMs, captureToAssignedMs: summarize(between(committedAt, assignedAt, leads)), stages, consumer, ...checks }, null, 2));
   } finally {
     await capture.stop();
     for (const step of [...instance.shutdown, ...messaging.shutdown]) await step.close().catch(() => undefined);

@@ -16,6 +16,13 @@ export interface MessageContext {
 /** What a service implements: the effect of one event, inside the transaction that records it in the inbox. */
 export type EventHandler<DB> = (event: LifecycleEvent, trx: Transaction<DB>, ctx: MessageContext) => Promise<void>;
 
+/**
+ * Runs once at the end of each transaction in which the handler ran, before it commits: a handler may defer
+ * per-event writes and make them here in a few multi-row statements. Throwing rolls the transaction back
+ * like a handler error.
+ */
+export type BeforeCommit<DB> = (trx: Transaction<DB>) => Promise<void>;
+
 /** `skipped`: an event type this consumer does not handle; it needs no inbox row, as it has no effect. */
 export type Outcome = 'handled' | 'duplicate' | 'skipped' | 'dead_lettered' | 'aborted';
 
@@ -29,6 +36,7 @@ export interface RawMessage {
 export interface ProcessDeps<DB> {
   db: Kysely<DB>;
   handle: EventHandler<DB>;
+  beforeCommit?: BeforeCommit<DB> | undefined;
   /** Whether the handler cares about this event at all (e.g. not the service's own events). */
   accepts: (event: LifecycleEvent) => boolean;
   publisher: Publisher;
@@ -101,6 +109,7 @@ export async function processChunk<DB>(items: readonly ChunkItem[], deps: Proces
           outcomes.push('handled');
         } else outcomes.push('duplicate');
       }
+      if (outcomes.includes('handled')) await deps.beforeCommit?.(trx);
       return outcomes;
     });
   } catch (err) {
@@ -114,6 +123,7 @@ async function applyOnce<DB>(event: LifecycleEvent, ctx: MessageContext, deps: P
     const fresh = await recordInInbox(trx as Transaction<any>, { consumer: deps.consumer, event, ...ctx });
     if (!fresh) return 'duplicate' as const;
     await deps.handle(event, trx, ctx);
+    await deps.beforeCommit?.(trx);
     return 'handled' as const;
   });
 }

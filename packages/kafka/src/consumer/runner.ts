@@ -4,13 +4,19 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { KafkaClient } from '../client.js';
 import type { Publisher } from '../publisher.js';
-import { processChunk, processMessage, type ChunkItem, type EventHandler, type MessageContext, type Outcome, type ProcessDeps } from './process-message.js';
+import { processChunk, processMessage, type BeforeCommit, type ChunkItem, type EventHandler, type MessageContext, type Outcome, type ProcessDeps } from './process-message.js';
 
 export interface ConsumerOptions<DB> {
   client: KafkaClient;
   groupId: string;
   db: Kysely<DB>;
   handle: EventHandler<DB>;
+  /**
+   * Called once per transaction after the handler saw its last event and before the commit (a chunk, or one
+   * event on the slow path), so a handler can batch its writes. An error fails the transaction like a handler
+   * error: a chunk is replayed one event at a time, where the hook runs once per event.
+   */
+  beforeCommit?: BeforeCommit<DB>;
   /**
    * Event types the handler reacts to; others are skipped before any database work (a service reads its
    * own events back from the shared topic). Default: every type.
@@ -77,6 +83,7 @@ export async function runConsumer<DB>(opts: ConsumerOptions<DB>): Promise<Runnin
   const base = {
     db: opts.db,
     handle: opts.handle,
+    beforeCommit: opts.beforeCommit,
     accepts: acceptsTypes(opts.eventTypes),
     publisher: opts.publisher,
     deadLetterTopic: opts.deadLetterTopic ?? DEAD_LETTER_TOPIC,

@@ -1,5 +1,5 @@
+import type { LifecycleEvent } from '@baton/contracts';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { EventOf } from '@baton/contracts';
 import type { Assignment, Timer } from '../domain/assignment.js';
 import type { AssignmentState, SlaKind } from '../domain/types.js';
 import type { AssignmentsTable, Database } from './schema.js';
@@ -47,63 +47,63 @@ function toRow(a: Assignment) {
   };
 }
 
-/**
- * Records a lead's first assignment; false when the lead already has one (a re-capture, a redelivery that
- * slipped past the inbox, or a concurrent instance during a rebalance: the primary key decides, and the
- * loser writes nothing).
- */
-export async function insertAssignment(trx: Db, a: Assignment): Promise<boolean> {
-  const row = await trx
-    .insertInto('assignments')
-    .values({ ...toRow(a), lead_id: a.leadId, tenant_id: a.tenantId, correlation_id: a.correlationId })
-    .onConflict((oc) => oc.column('lead_id').doNothing())
-    .returning('lead_id')
-    .executeTakeFirst();
-  return row !== undefined;
-}
+/** A member's rotation score in a queue, as a batch of picks left it. */
+export type RotationScore = { queueId: string; memberId: string; score: number };
+/** Leads a batch gave one member, all on the member's local day `today`. */
+export type AssignmentCount = { memberId: string; today: string; leads: number };
+/** What a batch of first assignments writes besides the outbox: rows, rotation, caps' counters, history. */
+export type AssignmentBatch = {
+  assignments: readonly Assignment[];
+  scores: readonly RotationScore[];
+  counts: readonly AssignmentCount[];
+  /** The lead.assigned events, for the leads' routing history (recordHistory's rows). */
+  history: readonly LifecycleEvent[];
+};
 
-/** What the hot path writes for one new assignment besides the assignment row. */
-export type AssignmentSideEffects = { scores: ReadonlyMap<string, number>; ownerToday: string; event: EventOf<'lead.assigned'>; topic: string };
+const column = <T, V>(list: readonly T[], pick: (item: T) => V): V[] => list.map(pick);
 
 /**
- * The hot path of assignment in ONE statement, because statements under the queue lock are what limits
- * throughput (every lead of a queue waits for the lock). It inserts the assignment and, only if that insert
- * happened, saves the rotation scores, counts the lead against the owner's caps, records the history entry
- * and enqueues lead.assigned. The last two CTEs mirror recordHistory and @baton/kafka's enqueue column for
- * column (same tables, same statement trigger waking the relay); anything else in routing uses those two.
- * Resolves to false when the lead already had an assignment, and then nothing at all was written.
+ * The hot path of assignment in ONE statement (statements under the queue lock are what every other lead of
+ * the queue waits for): inserts the batch's assignments (column arrays, so the statement does not grow with
+ * the batch) and, only if every one of them was new, saves the rotation scores, counts the leads against the
+ * owners' caps and records the history entries (the rows recordHistory writes, column for column). Resolves
+ * to the number of new assignments; fewer than the batch means a lead already had one (the primary key
+ * decides) and nothing but those inserts happened: the caller must roll back.
  */
-export async function recordAssignment(trx: Db, a: Assignment, fx: AssignmentSideEffects): Promise<boolean> {
-  const { event } = fx;
-  const ids = [...fx.scores.keys()];
-  const scores = ids.map((id) => fx.scores.get(id) ?? 0);
+export async function recordAssignments(trx: Db, batch: AssignmentBatch): Promise<number> {
+  const { assignments: list, scores, counts, history } = batch;
+  if (list.length === 0) return 0;
   const { rows } = await sql<{ inserted: number }>`
     WITH ins AS (
       INSERT INTO assignments (lead_id, tenant_id, queue_id, member_id, state, correlation_id, assigned_at, owner_since,
                                claim_deadline, sla_kind, sla_step, sla_level, sla_due_at, sla_version)
-      VALUES (${a.leadId}, ${a.tenantId}, ${a.queueId}, ${a.memberId}, ${a.state}, ${a.correlationId}, ${a.assignedAt}, ${a.ownerSince},
-              ${a.claimDeadline}, ${a.sla.kind}, ${a.sla.step}, ${a.sla.level}, ${a.sla.dueAt}, ${a.sla.version})
+      SELECT * FROM unnest(
+        ${column(list, (a) => a.leadId)}::uuid[], ${column(list, (a) => a.tenantId)}::uuid[], ${column(list, (a) => a.queueId)}::uuid[],
+        ${column(list, (a) => a.memberId)}::uuid[], ${column(list, (a) => a.state)}::text[], ${column(list, (a) => a.correlationId)}::text[],
+        ${column(list, (a) => a.assignedAt)}::timestamptz[], ${column(list, (a) => a.ownerSince)}::timestamptz[],
+        ${column(list, (a) => a.claimDeadline)}::timestamptz[], ${column(list, (a) => a.sla.kind)}::text[], ${column(list, (a) => a.sla.step)}::int[],
+        ${column(list, (a) => a.sla.level)}::int[], ${column(list, (a) => a.sla.dueAt)}::timestamptz[], ${column(list, (a) => a.sla.version)}::int[])
       ON CONFLICT (lead_id) DO NOTHING
       RETURNING lead_id
+    ), complete AS (
+      SELECT count(*) = ${list.length} AS ok FROM ins
     ), scored AS (
       UPDATE queue_members qm SET score = v.score
-      FROM unnest(${ids}::uuid[], ${scores}::bigint[]) AS v(member_id, score)
-      WHERE qm.queue_id = ${a.queueId} AND qm.member_id = v.member_id AND EXISTS (SELECT 1 FROM ins)
+      FROM unnest(${column(scores, (s) => s.queueId)}::uuid[], ${column(scores, (s) => s.memberId)}::uuid[], ${column(scores, (s) => s.score)}::bigint[]) AS v(queue_id, member_id, score)
+      WHERE qm.queue_id = v.queue_id AND qm.member_id = v.member_id AND (SELECT ok FROM complete)
     ), counted AS (
-      UPDATE members SET open_count = open_count + 1,
-        day_count = CASE WHEN day_of = ${fx.ownerToday}::date THEN day_count + 1 ELSE 1 END, day_of = ${fx.ownerToday}::date
-      WHERE id = ${a.memberId} AND EXISTS (SELECT 1 FROM ins)
+      UPDATE members m SET open_count = m.open_count + v.leads,
+        day_count = CASE WHEN m.day_of = v.today THEN m.day_count + v.leads ELSE v.leads END, day_of = v.today
+      FROM unnest(${column(counts, (c) => c.memberId)}::uuid[], ${column(counts, (c) => c.today)}::date[], ${column(counts, (c) => c.leads)}::int[]) AS v(id, today, leads)
+      WHERE m.id = v.id AND (SELECT ok FROM complete)
     ), noted AS (
       INSERT INTO routing_history (lead_id, tenant_id, event_id, type, data, at)
-      SELECT ${a.leadId}, ${a.tenantId}, ${event.id}, ${event.type}, ${JSON.stringify(event.data)}::jsonb, ${event.time}
-      WHERE EXISTS (SELECT 1 FROM ins)
-    ), queued AS (
-      INSERT INTO outbox (event_id, topic, message_key, event_type, payload)
-      SELECT ${event.id}::uuid, ${fx.topic}, ${event.subject}, ${event.type}, ${JSON.stringify(event)}::jsonb
-      WHERE EXISTS (SELECT 1 FROM ins)
+      SELECT * FROM unnest(${column(history, (e) => e.subject)}::uuid[], ${column(history, (e) => e.tenantid)}::uuid[], ${column(history, (e) => e.id)}::uuid[],
+                           ${column(history, (e) => e.type)}::text[], ${column(history, (e) => JSON.stringify(e.data))}::jsonb[], ${column(history, (e) => e.time)}::timestamptz[])
+      WHERE (SELECT ok FROM complete)
     )
     SELECT count(*)::int AS inserted FROM ins`.execute(trx);
-  return (rows[0]?.inserted ?? 0) > 0;
+  return rows[0]?.inserted ?? 0;
 }
 
 /** Writes every mutable column of an assignment the caller holds locked. */

@@ -119,15 +119,24 @@ export async function deleteMember(db: Db, tenantId: string, id: string): Promis
  * authoritative: another queue sharing a member waits instead of reading a stale count.
  */
 export async function lockCandidates(trx: Db, queueId: string): Promise<Candidate[]> {
+  return (await lockQueueCandidates(trx, [queueId])).map(({ queueId: _queueId, ...candidate }) => candidate);
+}
+
+/**
+ * The members of several queues with their rotation scores, row-locked in id order in ONE statement (a chunk
+ * of leads locks every queue it needs at once; see lockQueues). A member of two queues comes once per queue.
+ */
+export async function lockQueueCandidates(trx: Db, queueIds: readonly string[]): Promise<Array<Candidate & { queueId: string }>> {
+  if (queueIds.length === 0) return [];
   const rows = await trx
     .selectFrom('queue_members as qm')
     .innerJoin('members as m', 'm.id', 'qm.member_id')
-    .select([...COLUMNS.map((column) => `m.${column}` as const), sql<string | null>`to_char(m.day_of, 'YYYY-MM-DD')`.as('day_of'), 'qm.score'])
-    .where('qm.queue_id', '=', queueId)
+    .select([...COLUMNS.map((column) => `m.${column}` as const), sql<string | null>`to_char(m.day_of, 'YYYY-MM-DD')`.as('day_of'), 'qm.score', 'qm.queue_id'])
+    .where('qm.queue_id', 'in', [...queueIds])
     .orderBy('m.id')
     .forUpdate('m')
     .execute();
-  return rows.map((row) => ({ ...toMember(row), score: Number(row.score) }));
+  return rows.map((row) => ({ ...toMember(row), score: Number(row.score), queueId: row.queue_id }));
 }
 
 /** Locks and reads members by id (fallbacks and escalation targets outside the rotation). */

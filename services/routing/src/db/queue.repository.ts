@@ -113,6 +113,16 @@ export async function lockQueue(trx: Db, id: string): Promise<StoredQueue | unde
   return row && toQueue(row);
 }
 
+/**
+ * lockQueue for several queues in ONE statement. Rows are locked in id order (ORDER BY applies before the
+ * lock), so two instances locking overlapping sets of queues wait for each other instead of deadlocking.
+ */
+export async function lockQueues(trx: Db, ids: readonly string[]): Promise<StoredQueue[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx.selectFrom('queues').selectAll().select(MEMBER_IDS).where('id', 'in', [...ids]).orderBy('id').forUpdate().execute();
+  return rows.map(toQueue);
+}
+
 /** Writes the rotation scores one pick produced (one statement, whatever the queue size). */
 export async function saveScores(trx: Db, queueId: string, scores: ReadonlyMap<string, number>): Promise<void> {
   if (scores.size === 0) return;

@@ -73,12 +73,27 @@ export async function deleteRule(db: Db, tenantId: string, id: string): Promise<
   return result.numDeletedRows > 0n;
 }
 
-/** What assignment needs to pick a queue: the active rules in order and the default queue, in one round trip. */
-export async function routingTable(db: Db, tenantId: string): Promise<{ rules: Rule[]; defaultQueueId: string | null }> {
-  const { rows } = await sql<{ rules: Array<Selectable<RulesTable>> | null; default_queue_id: string | null }>`
-    SELECT (SELECT json_agg(r ORDER BY r.position, r.created_at, r.id) FROM rules r WHERE r.tenant_id = ${tenantId} AND r.active) AS rules,
-           (SELECT id FROM queues WHERE tenant_id = ${tenantId} AND is_default) AS default_queue_id`.execute(db);
-  const row = rows[0];
-  const rules = (row?.rules ?? []).map((rule) => toRule({ ...rule, created_at: new Date(rule.created_at), updated_at: new Date(rule.updated_at) }));
-  return { rules, defaultQueueId: row?.default_queue_id ?? null };
+/** What assignment needs to pick a queue: a tenant's active rules in order and its default queue. */
+export type RoutingTable = { rules: Rule[]; defaultQueueId: string | null };
+
+type TableRow = { tenant_id: string; rules: Array<Selectable<RulesTable>> | null; default_queue_id: string | null };
+
+/**
+ * What assigning a batch of leads reads before it locks anything, in ONE round trip: the routing table of
+ * each tenant in `tenantIds`, and which of `leadIds` already have an assignment (they keep it).
+ */
+export async function routingContext(db: Db, tenantIds: readonly string[], leadIds: readonly string[]): Promise<{ tables: Map<string, RoutingTable>; assigned: Set<string> }> {
+  const { rows } = await sql<{ tables: TableRow[] | null; assigned: string[] | null }>`
+    SELECT (SELECT json_agg(json_build_object(
+              'tenant_id', t.id,
+              'rules', (SELECT json_agg(r ORDER BY r.position, r.created_at, r.id) FROM rules r WHERE r.tenant_id = t.id AND r.active),
+              'default_queue_id', (SELECT id FROM queues WHERE tenant_id = t.id AND is_default)))
+            FROM unnest(${[...tenantIds]}::uuid[]) AS t(id)) AS tables,
+           (SELECT array_agg(lead_id::text) FROM assignments WHERE lead_id = ANY(${[...leadIds]}::uuid[])) AS assigned`.execute(db);
+  const tables = new Map<string, RoutingTable>();
+  for (const row of rows[0]?.tables ?? []) {
+    const rules = (row.rules ?? []).map((rule) => toRule({ ...rule, created_at: new Date(rule.created_at), updated_at: new Date(rule.updated_at) }));
+    tables.set(row.tenant_id, { rules, defaultQueueId: row.default_queue_id });
+  }
+  return { tables, assigned: new Set(rows[0]?.assigned ?? []) };
 }

@@ -1,5 +1,5 @@
 import type { EventOf, LifecycleEvent } from '@baton/contracts';
-import { applyEvent } from '../../src/consumers/routing.handler.js';
+import { applyEvent, finishTransaction } from '../../src/consumers/routing.handler.js';
 import { adminApi, bearer, captured, historyOf, openRoutingApp, type RoutingTestApp } from '../support.js';
 
 // Assignment through the consumer's handler with a real transaction; the Kafka hop (covered in pipeline.test.ts)
@@ -18,10 +18,12 @@ afterAll(async () => {
 
 afterEach(() => t.clock.reset());
 
-/** Applies events like one consumer chunk: one transaction. */
+/** Applies events like one consumer chunk: one transaction, each event in turn, then the before-commit step. */
 async function route(...events: LifecycleEvent[]): Promise<void> {
+  const deps = { clock: t.clock.now, topic: 'routing-test' };
   await t.harness.db.transaction().execute(async (trx) => {
-    for (const event of events) await applyEvent(event, trx, { clock: t.clock.now, topic: 'routing-test' });
+    for (const event of events) await applyEvent(event, trx, deps);
+    await finishTransaction(trx, deps);
   });
 }
 
