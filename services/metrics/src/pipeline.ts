@@ -1,7 +1,7 @@
 import type { Logger, Messaging, MetricsRegistry, ShutdownStep } from '@baton/kit';
 import { sql, type Kysely } from 'kysely';
 import { Gauge } from 'prom-client';
-import { recordEvent } from './consumers/record-event.handler.js';
+import { createIntakeRecorder } from './consumers/record-event.handler.js';
 import { startProjector } from './projection/projector.js';
 
 /** How the consumer and the projector run (from config). */
@@ -17,15 +17,16 @@ export type PipelineOptions = {
 };
 
 /**
- * Starts the lifecycle consumer (inbox + intake, one transaction per chunk of events) and the projector that
- * moves the intake into the audit log, journeys and rollups. Returns the projector's shutdown step; the
- * consumer is stopped by messaging's own shutdown (stopConsumers, which runs first).
+ * Starts the lifecycle consumer (inbox + intake: one transaction and two statements per chunk of events) and
+ * the projector that moves the intake into the audit log, journeys and rollups. Returns the projector's shutdown
+ * step; the consumer is stopped by messaging's own shutdown (stopConsumers, which runs first).
  */
 export async function startPipeline(
   deps: { db: Kysely<any>; logger: Logger; messaging: Pick<Messaging, 'consume'>; metrics?: MetricsRegistry },
   opts: PipelineOptions,
 ): Promise<ShutdownStep[]> {
   if (deps.metrics) registerIntakeGauge(deps.metrics, deps.db);
+  const recorder = createIntakeRecorder();
   const projector = startProjector({ db: deps.db, logger: deps.logger, batchSize: opts.batchSize, idleMs: opts.idleMs });
   try {
     await deps.messaging.consume({
@@ -35,7 +36,8 @@ export async function startPipeline(
       logger: deps.logger,
       partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
       chunkSize: opts.chunkSize,
-      handle: (event, trx) => recordEvent(event, { trx }),
+      handle: (event, trx) => recorder.handle(event, trx),
+      beforeCommit: (trx) => recorder.beforeCommit(trx),
       // A committed chunk means new intake: wake the projector instead of waiting for its next poll.
       onProcessed: (outcome) => {
         if (outcome === 'handled') projector.wake();

@@ -1,13 +1,12 @@
+// Column lists of the rollup upsert, generated from counter names (our own constants, never input, so they are
+// safe to splice as raw SQL).
 
-import { COUNTERS } from '../domain/counters.js';
+/** `name, ...` for these counters, as rollup columns. */
+export const counterColumns = (names: readonly string[]): string => names.join(', ');
 
-// Column lists of the rollup upsert, generated from the counter spec (our own constants, never input, so
-// they are safe to splice as raw SQL).
+/** `name integer, ...`: the column definitions of a recordset that carries these counters. */
+export const counterDefinitions = (names: readonly string[]): string => names.map((name) => `${name} integer`).join(', ');
 
-/** `name, ...` for every counter, as rollup columns. */
-export const COUNTER_COLUMNS = COUNTERS.map((spec) => spec.name).join(', ');
-
-/** The upsert's SET list: add a delta to a rollup row; a counter the delta does not touch stays as it is. */
-export const COUNTER_INCREMENTS = COUNTERS.map(
-  ({ name }) => `${name} = CASE WHEN excluded.${name} IS NULL THEN rollups.${name} ELSE coalesce(rollups.${name}, 0) + excluded.${name} END`,
-).join(', ');
+/** The upsert's SET list for these counters: add a delta to a rollup row; a NULL delta leaves the counter as it is. */
+export const counterIncrements = (names: readonly string[]): string =>
+  names.map((name) => `${name} = CASE WHEN excluded.${name} IS NULL THEN rollups.${name} ELSE coalesce(rollups.${name}, 0) + excluded.${name} END`).join(', ');

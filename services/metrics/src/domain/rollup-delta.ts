@@ -1,4 +1,4 @@
-import { countersOf, type Counters } from './counters.js';
+import { COUNTER_NAMES, countersOf, type Counters } from './counters.js';
 import type { JourneyRow } from './journey-row.js';
 import { GROUP_BY_COLUMN, GROUP_BYS } from './stages.js';
 import { bucketOf, type Level } from './window.js';
@@ -11,8 +11,13 @@ import { bucketOf, type Level } from './window.js';
 /** Identity of one rollup row. `dim` is 'all' or a GroupBy; `value` is '' for "none". */
 export type RollupKey = { tenant_id: string; dim: string; level: Level; bucket: string; value: string };
 
-/** One rollup row's change. */
-export type RollupDelta = RollupKey & { counters: Counters };
+/** One rollup row's change: `counts[i]` is added to counter COUNTER_NAMES[i]. */
+export type RollupDelta = RollupKey & { counts: Int32Array };
+
+// A batch merges thousands of journey changes into a few thousand rows of 184 counters: dense vectors, indexed
+// by counter, keep that merge to array adds (objects keyed by counter name made it the projector's main CPU
+// and garbage cost).
+const INDEX = new Map(COUNTER_NAMES.map((name, i) => [name, i]));
 
 const LEVELS: readonly Level[] = ['hour', 'day', 'month'];
 
@@ -60,23 +65,19 @@ export class RollupDeltas {
   }
 
   private apply(keys: RollupKey[], counters: Counters, sign: 1 | -1): void {
-    const entries = Object.entries(counters);
+    const entries: Array<[number, number]> = Object.entries(counters).map(([name, n]) => [INDEX.get(name)!, sign * n]);
     if (entries.length === 0) return;
     for (const key of keys) {
       const id = idOf(key);
       let delta = this.byKey.get(id);
-      if (delta === undefined) this.byKey.set(id, (delta = { ...key, counters: {} }));
-      for (const [name, n] of entries) delta.counters[name] = (delta.counters[name] ?? 0) + sign * n;
+      if (delta === undefined) this.byKey.set(id, (delta = { ...key, counts: new Int32Array(COUNTER_NAMES.length) }));
+      for (const [i, n] of entries) delta.counts[i]! += n;
     }
   }
 
-  /** Net changes, zero entries dropped, in key order (a stable lock order for the upsert). */
+  /** Net changes, rows whose changes cancel out dropped, in key order (a stable lock order for the upsert). */
   rows(): RollupDelta[] {
-    const rows: RollupDelta[] = [];
-    for (const [, delta] of [...this.byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const counters = Object.fromEntries(Object.entries(delta.counters).filter(([, n]) => n !== 0));
-      if (Object.keys(counters).length > 0) rows.push({ ...delta, counters });
-    }
-    return rows;
+    const ids = [...this.byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return ids.map((id) => this.byKey.get(id)!).filter((delta) => delta.counts.some((n) => n !== 0));
   }
 }
