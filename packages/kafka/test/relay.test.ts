@@ -153,6 +153,32 @@ test('given the outbox commit signal, then it fires after commits that wrote the
   }
 });
 
+test('given a transaction that enqueued for a lead and has not committed, when another enqueues for that lead, then it waits for the commit', async () => {
+  const leadId = randomUUID();
+  let releaseFirst!: () => void;
+  const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
+  let firstEnqueued!: () => void;
+  const firstIn = new Promise<void>((resolve) => (firstEnqueued = resolve));
+  const first = store.db.transaction().execute(async (trx) => {
+    await enqueue(trx, [capturedEvent(leadId)], topic);
+    firstEnqueued();
+    await firstHolds;
+  });
+  await firstIn;
+  let secondDone = false;
+  const second = store.db.transaction().execute((trx) => enqueue(trx, [capturedEvent(leadId), capturedEvent()], topic)).then(() => (secondDone = true));
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    // Without the lock the second would have drawn its id and could commit first: the relay would skip ahead.
+    expect(secondDone).toBe(false);
+  } finally {
+    releaseFirst();
+    await Promise.all([first, second]);
+  }
+  const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE message_key = ${leadId}`.execute(store.db);
+  expect(Number(rows[0]?.n)).toBe(2);
+});
+
 test('given an event over the size limit, when enqueued, then it is refused and the transaction can roll back', async () => {
   const huge = padded(capturedEvent(), 600 * 1024);
   await expect(store.db.transaction().execute((trx) => enqueue(trx, [huge], topic))).rejects.toBeInstanceOf(EventTooLargeError);

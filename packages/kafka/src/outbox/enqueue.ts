@@ -48,10 +48,16 @@ export async function enqueue(
   });
   // Outbox ids come from a sequence at insert time, not at commit. Holding a per-key lock from here to the
   // commit makes two transactions writing for one lead commit in id order, which the relay publishes in.
+  // One round trip: the locks are an InitPlan of the INSERT's filter, so Postgres takes them all (sorted,
+  // so writers of several leads cannot deadlock) before it draws the first id.
   const keys = [...new Set(events.map((e) => e.subject))].sort();
-  await sql`SELECT pg_advisory_xact_lock(${OUTBOX_KEY_LOCK_CLASS}, hashtext(k)) FROM unnest(${keys}::text[]) AS k ORDER BY k`.execute(trx);
   // The hint makes the database handle wake this schema's relay once the transaction commits (signal.ts).
   await sql`${sql.raw(OUTBOX_WRITE_HINT)}
     INSERT INTO outbox (event_id, topic, message_key, event_type, payload)
-    VALUES ${sql.join(rows)}`.execute(trx);
+    SELECT v.* FROM (VALUES ${sql.join(rows)}) AS v(event_id, topic, message_key, event_type, payload)
+    WHERE (
+      SELECT count(*) FROM (
+        SELECT pg_advisory_xact_lock(${OUTBOX_KEY_LOCK_CLASS}, hashtext(k)) FROM unnest(${keys}::text[]) AS k ORDER BY k
+      ) AS locked
+    ) >= 0`.execute(trx);
 }
