@@ -5,7 +5,8 @@
 // What is measured, exactly: from the commit of the capture transaction (the moment capture would answer its
 // HTTP caller) to the commit of the routing transaction that assigned the lead (the consumer's after-commit
 // hook; the relay then publishes lead.assigned). The HTTP hop into capture is not part of it: capture's own
-// bench measures that. The capture side is one transaction per lead (outbox insert) plus the outbox relay,
+// bench measures that. The capture side is capture's own write path (new leads of concurrent captures share
+// one statement and commit) plus the outbox relay,
 // in a child process as it would run in its own service, sharing the machine's cores with routing as it would
 // in production on one box; routing runs in this process exactly as startRouting starts it, with its own
 // relay. `stages` splits each lead's time: capture commit → Kafka ack of the relay's publish (relayMs), → the
@@ -14,7 +15,7 @@
 // Usage: pnpm bench routing [--rate 500] [--seconds 20] [--partitions 6] [--members 5] [--concurrency N] [--chunk N]
 // (--concurrency and --chunk override ROUTING_CONSUMER_CONCURRENCY / _CHUNK_SIZE; by default the service's defaults.)
 import { createEvent, exampleEvents } from '@baton/contracts';
-import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, enqueue, ensureTopics, messagingMigrations, type ConsumerOptions, type MessageContext, type Publisher } from '@baton/kafka';
+import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, ensureTopics, type ConsumerOptions, type MessageContext, type Publisher } from '@baton/kafka';
 import { createDatabase, createIdentity, createLogger, createMetrics, createRedis, loadConfig, migrateToLatest, startMessaging, type Messaging } from '@baton/kit';
 import { sql, type Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
@@ -28,6 +29,8 @@ import { insertQueue } from '../../services/routing/src/db/queue.repository.js';
 import { insertRule } from '../../services/routing/src/db/rule.repository.js';
 import type { Database } from '../../services/routing/src/db/schema.js';
 import { startRouting } from '../../services/routing/src/routing.js';
+import { migrations as captureMigrations } from '../../services/capture/src/db/migrations/index.js';
+import { createNewLeadBatcher } from '../../services/capture/src/db/new-lead-batcher.js';
 import { option, round, summarize } from './stats.js';
 
 type CaptureJob = { databaseUrl: string; brokers: string[]; schema: string; topic: string; tenantId: string };
@@ -41,7 +44,10 @@ const now = () => performance.timeOrigin + performance.now();
 async function captureService(job: CaptureJob): Promise<void> {
   const logger = createLogger({ name: 'bench-capture', level: 'warn' });
   const db = createDatabase<any>({ url: job.databaseUrl, schema: job.schema, max: 16 });
-  await migrateToLatest(db.db, { schema: job.schema, migrations: messagingMigrations });
+  // The capture service's own schema and write path: leads of concurrent captures share a statement and a
+  // commit (services/capture new-lead-batcher), as POST /v1/leads does without an Idempotency-Key.
+  await migrateToLatest(db.db, { schema: job.schema, migrations: captureMigrations });
+  const newLeads = createNewLeadBatcher(db.db);
   const publisher = createPublisher(createKafkaClient({ brokers: job.brokers, clientId: job.schema, logger }));
   await publisher.connect();
   let committed: Array<[string, number]> = [];
@@ -64,8 +70,12 @@ async function captureService(job: CaptureJob): Promise<void> {
     [committed, published] = [[], []];
   }, 20);
   const captureOne = async () => {
-    const event = createEvent({ type: 'lead.captured', source: 'baton.capture', subject: randomUUID(), tenantid: job.tenantId, data: exampleEvents['lead.captured'] });
-    await db.db.transaction().execute((trx) => enqueue(trx, [event], job.topic));
+    // A contact no other lead of the run has, so nothing merges.
+    const email = `${randomUUID()}@bench.example`;
+    const data = { ...exampleEvents['lead.captured'], contact: { email }, capturedAt: new Date().toISOString() };
+    const event = createEvent({ type: 'lead.captured', source: 'baton.capture', subject: randomUUID(), tenantid: job.tenantId, data });
+    const outcome = await newLeads.write({ lockKeys: [`${job.tenantId}:email:${email}`], since: new Date(Date.now() - 30 * 86_400_000), eventJson: JSON.stringify(event), topic: job.topic });
+    if (outcome !== 'created') throw new Error(`bench lead ${event.subject} was not created (${outcome})`);
     committed.push([event.subject, now()]);
   };
   process.on('message', async (message: ToCapture) => {
