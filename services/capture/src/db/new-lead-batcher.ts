@@ -16,8 +16,9 @@ type Waiting = { lead: NewLeadWrite; resolve(outcome: NewLeadOutcome): void; rej
  * statements run, and otherwise joins the next statement, sent the moment one finishes. Under light load
  * each lead is its own statement; under heavy load up to `maxBatch` share one.
  *
- * A failed statement rolls back as a whole, so its leads are retried one by one: a lead that cannot be
- * stored fails its own request and no other.
+ * A statement Postgres refused rolled back as a whole, so its leads are retried one by one: a lead that
+ * cannot be stored fails its own request and no other. Any other failure (a broken connection) fails the
+ * batch's requests: whether it committed is unknown, and a retry could store its leads twice.
  */
 export function createNewLeadBatcher(db: Kysely<Database>, opts: { maxBatch?: number; maxInFlight?: number } = {}): NewLeadBatcher {
   const maxBatch = opts.maxBatch ?? 50;
@@ -42,7 +43,12 @@ export function createNewLeadBatcher(db: Kysely<Database>, opts: { maxBatch?: nu
       const duplicates = await writeLeads(db, batch.map((w) => w.lead));
       batch.forEach((w, i) => w.resolve(duplicates.has(i) ? 'duplicate' : 'created'));
     } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
+      // Only an error Postgres reported proves the statement rolled back. A lost connection may have lost
+      // the reply of a committed batch: writing its leads again would store or merge them twice.
+      if (batch.length === 1 || !isDatabaseError(error)) {
+        for (const waiting of batch) waiting.reject(error);
+        return;
+      }
       await Promise.all(batch.map((w) => writeLeads(db, [w.lead]).then((d) => w.resolve(d.size > 0 ? 'duplicate' : 'created'), w.reject)));
     }
   }
@@ -56,6 +62,10 @@ export function createNewLeadBatcher(db: Kysely<Database>, opts: { maxBatch?: nu
     },
   };
 }
+
+/** An error Postgres answered with (SQLSTATE and severity), as opposed to a connection that broke. */
+const isDatabaseError = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { severity?: unknown }).severity === 'string';
 
 /** One capture_new_leads call; returns the positions of the leads that met a duplicate. */
 async function writeLeads(db: Kysely<Database>, leads: readonly NewLeadWrite[]): Promise<Set<number>> {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { FieldError, LeadContent } from '../domain/lead.js';
 import { normaliseLead, rawPhoneErrors } from '../domain/normalise.js';
 import type { Database } from '../db/schema.js';
-import { captureLead, type CaptureContext } from '../use-cases/capture-lead.js';
+import { captureLead, lockContacts, type CaptureContext } from '../use-cases/capture-lead.js';
 import { captureAnswer } from './leads.routes.js';
 import { captureResultSchema, leadInputSchema } from './lead.schemas.js';
 import { annotateLog, callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
@@ -77,6 +77,7 @@ export function registerBatchRoutes(app: HttpApp, deps: RouteDeps & { bodyLimit:
     const response = await withIdempotency(deps.db, request, async (trx) => {
       const ctx = { tenant, correlationId: request.correlationId, now: deps.clock(), topic: deps.topic };
       const results: ItemResult[] = [];
+      await lockContacts(trx, tenant.id, items.flatMap((item) => (item.ok ? [item.lead] : [])));
       // In order, in one transaction: a later item repeating an earlier one's contact merges into it.
       for (const item of items) results.push(item.ok ? await captureItem(trx, item, ctx) : { index: item.index, status: 'rejected', errors: item.errors });
       const rejected = results.filter((result) => result.status === 'rejected').length;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LifecycleEvent } from '@baton/contracts';
 import { enqueue, EventTooLargeError, MAX_EVENT_BYTES } from '@baton/kafka';
 import type { Tenant } from '@baton/kit';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { insertActivity } from '../db/activity.repository.js';
 import { insertLeadUnlessDuplicate, updateLeadContent, type NewLeadWrite } from '../db/lead.repository.js';
 import type { NewLeadBatcher } from '../db/new-lead-batcher.js';
@@ -30,6 +30,19 @@ function contactKeys(tenantId: string, contact: Contact): string[] {
   if (contact.email) keys.push(`${tenantId}:email:${contact.email}`);
   if (contact.phone) keys.push(`${tenantId}:phone:${contact.phone}`);
   return keys;
+}
+
+/**
+ * Takes the contact locks of several leads at once, in the one global order every capture path uses
+ * (capture_new_lead, capture_new_leads), so a transaction capturing many leads cannot deadlock with a batch
+ * statement that holds some of the same contacts. The later per-lead locks are then re-entrant no-ops.
+ */
+export async function lockContacts(trx: Trx, tenantId: string, contents: readonly LeadContent[]): Promise<void> {
+  const keys = contents.flatMap((content) => contactKeys(tenantId, content.contact));
+  if (keys.length === 0) return;
+  await sql`
+    SELECT pg_advisory_xact_lock(k)
+    FROM (SELECT DISTINCT hashtextextended(key, 0) AS k FROM unnest(${keys}::text[]) AS key ORDER BY k) AS ordered`.execute(trx);
 }
 
 const metaOf = (ctx: CaptureContext): EventMeta => ({ tenantId: ctx.tenant.id, correlationId: ctx.correlationId, time: ctx.now });

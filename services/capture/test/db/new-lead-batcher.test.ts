@@ -78,4 +78,22 @@ describe('new lead batcher', () => {
     expect(await storedLeads(emails)).toBe(4);
     expect(await outboxRows(emails)).toBe(4);
   });
+
+  it('given a batch that failed without an answer from Postgres, then its requests fail and nothing is written twice', async () => {
+    // A statement that never reached Postgres (or whose answer was lost) may have committed: no retries.
+    let statements = 0;
+    const plugin: KyselyPlugin = {
+      transformQuery() {
+        statements += 1;
+        throw new Error('connection terminated unexpectedly');
+      },
+      transformResult: async (args) => args.result,
+    };
+    const batcher = createNewLeadBatcher(t.harness.db.withPlugin(plugin), { maxInFlight: 1 });
+    const emails = Array.from({ length: 3 }, email);
+    const settled = await Promise.allSettled(emails.map((e) => batcher.write(newLead(e))));
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    // One statement for the first lead, one for the two that queued behind it: none retried alone.
+    expect(statements).toBe(2);
+  });
 });

@@ -36,6 +36,37 @@ describe('POST /v1/leads/batch', () => {
     expect(rows.map((r) => r.event_type)).toEqual(['lead.captured', 'lead.updated']);
   });
 
+  it('takes every item\'s contact lock before writing any item, so it cannot deadlock with a capture holding one of them', async () => {
+    // Two contacts where the second sorts first in the global lock order (the hash), the first in the body.
+    const emails = Array.from({ length: 20 }, uniqueEmail);
+    const keyOf = (email: string) => `${t.tenant.id}:email:${email}`;
+    const { rows } = await sql<{ email: string }>`
+      SELECT e AS email FROM unnest(${emails}::text[]) AS e ORDER BY hashtextextended(${t.tenant.id} || ':email:' || e, 0)`.execute(t.harness.db);
+    const [sortsFirst, sortsLast] = [rows[0]!.email, rows.at(-1)!.email];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const holder = t.harness.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${keyOf(sortsFirst)}, 0))`.execute(trx);
+      locked();
+      await released;
+    });
+    await holding;
+    const batch = postBatch([{ entryPath: 'web_form', contact: { email: sortsLast } }, { entryPath: 'web_form', contact: { email: sortsFirst } }]);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      // Item by item, the batch would now hold the first item's lock while it waits for ours.
+      const { rows: free } = await t.harness.db.transaction().execute((trx) =>
+        sql<{ got: boolean }>`SELECT pg_try_advisory_xact_lock(hashtextextended(${keyOf(sortsLast)}, 0)) AS got`.execute(trx));
+      expect(free[0]?.got).toBe(true);
+    } finally {
+      release();
+      await holder;
+    }
+    expect((await batch).json()).toMatchObject({ accepted: 2, rejected: 0 });
+  });
+
   it('rejects alone an item whose event would be too large to publish', async () => {
     const attributes = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`a${i}`, '\u0001'.repeat(1000)]));
     const res = await postBatch([{ entryPath: 'chat', attributes }, { entryPath: 'chat', contact: { email: uniqueEmail() } }]);
