@@ -50,11 +50,29 @@ export async function migrateToLatest(
   await db.connection().execute(async (connection) => {
     await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK_NAMESPACE}, hashtext(${opts.schema}))`.execute(connection);
     try {
-      await runMigrations(connection, opts);
+      await runMigrationsRetryingDrops(connection, opts);
     } finally {
       await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK_NAMESPACE}, hashtext(${opts.schema}))`.execute(connection);
     }
   });
+}
+
+/*
+ * kysely's migrator looks for its own tables by listing every table of the database, and that catalog query
+ * fails with invalid_schema_name (3F000) when another session drops some other schema at that moment (test
+ * files and benches drop theirs). Nothing ran yet when that happens, so the set-up is simply tried again.
+ */
+async function runMigrationsRetryingDrops(db: Kysely<any>, opts: { schema: string; migrations: Record<string, Migration>; logger?: Logger }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runMigrations(db, opts);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: unknown } }).cause;
+      const otherSchemaDropped = cause?.code === '3F000' && !String((cause as { message?: unknown }).message).includes(`"${opts.schema}"`);
+      if (!otherSchemaDropped || attempt >= 5) throw error;
+      opts.logger?.warn({ schema: opts.schema, attempt }, 'another schema was dropped during migration set-up; retrying');
+    }
+  }
 }
 
 async function runMigrations(

@@ -1,5 +1,6 @@
 import { testEnv, uniqueName } from '@baton/testing';
-import { sql, type Kysely, type Migration } from 'kysely';
+import { Kysely, PostgresDialect, sql, type DatabaseConnection, type Dialect, type Migration } from 'kysely';
+import pg from 'pg';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
 import { dropSchema } from './support.js';
 
@@ -35,5 +36,60 @@ describe('migrateToLatest under concurrency', () => {
     expect(rows.map((row) => row.name)).toEqual(['0001_things']);
     // The session lock is released: a later run on the same single-connection pool does not hang.
     await migrateToLatest(handles[0]!.db, { schema, migrations });
+  });
+});
+
+/** A dialect whose first catalog scan (the migrator's own-table lookup) fails as a concurrent DROP SCHEMA makes it fail. */
+function dropDuringFirstScan(pool: pg.Pool, seen: { failures: number }): Dialect {
+  const base = new PostgresDialect({ pool });
+  type Wrapped = DatabaseConnection & { inner: DatabaseConnection };
+  const inner = (connection: DatabaseConnection) => (connection as Wrapped).inner;
+  return {
+    createAdapter: () => base.createAdapter(),
+    createQueryCompiler: () => base.createQueryCompiler(),
+    createIntrospector: (db) => base.createIntrospector(db),
+    createDriver: () => {
+      const driver = base.createDriver();
+      return {
+        init: () => driver.init(),
+        destroy: () => driver.destroy(),
+        acquireConnection: async (): Promise<Wrapped> => {
+          const connection = await driver.acquireConnection();
+          return {
+            inner: connection,
+            executeQuery: async (query) => {
+              if (seen.failures === 0 && query.sql.includes('pg_attribute')) {
+                seen.failures += 1;
+                throw Object.assign(new Error('schema "someone_elses_test_schema" does not exist'), { code: '3F000', severity: 'ERROR' });
+              }
+              return connection.executeQuery(query);
+            },
+            streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+          };
+        },
+        beginTransaction: (connection, settings) => driver.beginTransaction(inner(connection), settings),
+        commitTransaction: (connection) => driver.commitTransaction(inner(connection)),
+        rollbackTransaction: (connection) => driver.rollbackTransaction(inner(connection)),
+        releaseConnection: (connection) => driver.releaseConnection(inner(connection)),
+      };
+    },
+  };
+}
+
+describe('migrateToLatest while another schema is dropped', () => {
+  const schema = uniqueName('kit_migrate_drop');
+  const pool = new pg.Pool({ connectionString: testEnv().databaseUrl, max: 1, options: `-c search_path=${schema}` });
+  const seen = { failures: 0 };
+  const db = new Kysely<any>({ dialect: dropDuringFirstScan(pool, seen) });
+  afterAll(async () => {
+    await dropSchema(db, schema);
+    await db.destroy();
+  });
+
+  it("retries the migrator's set-up when its catalog scan meets a schema another session just dropped", async () => {
+    await migrateToLatest(db, { schema, migrations });
+    expect(seen.failures).toBe(1);
+    const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.id(schema, 'kysely_migration')}`.execute(db);
+    expect(rows.map((row) => row.name)).toEqual(['0001_things']);
   });
 });
