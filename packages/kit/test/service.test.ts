@@ -55,10 +55,14 @@ describe('startService', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // In the order they ran: by log time, then by position in stdout. Under load, pino's writes to a full pipe
+    // can reach the reader out of order (seen in CI), so stdout order alone is not the order of the steps.
     const steps = stdout
       .split('\n')
       .filter((line) => line.includes('"shutdown step done"'))
-      .map((line) => (JSON.parse(line) as { step: string }).step);
+      .map((line, position) => ({ ...(JSON.parse(line) as { step: string; time: string }), position }))
+      .sort((a, b) => a.time.localeCompare(b.time) || a.position - b.position)
+      .map((line) => line.step);
     // Consumers before the resources their handlers use; the relay before the producer it publishes with.
     expect(steps).toEqual(['http', 'kafka-consumers', 'service-own', 'messaging-retention', 'outbox-relay', 'kafka-producer', 'kafka-admin', 'redis', 'postgres']);
     const { rows } = await sql`select 1 from information_schema.schemata where schema_name = ${schema}`.execute(admin.db);
