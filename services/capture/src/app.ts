@@ -12,7 +12,7 @@ import { registerLeadRoutes } from './routes/leads.routes.js';
 const SERVICE_VERSION = '0.1.0';
 
 /** What the HTTP app needs; main.ts builds it, tests build it against real Postgres and Redis. */
-export type AppDeps = ServiceAppDeps & {
+export type AppDeps = Omit<ServiceAppDeps, 'config' | 'db'> & {
   config: Config;
   db: Kysely<Database>;
   redis: Redis;

@@ -1,12 +1,4 @@
-import {
-  buildServiceApp,
-  type HttpApp,
-  type Identity,
-  type Logger,
-  type Messaging,
-  type MetricsRegistry,
-  type Redis,
-} from '@baton/kit';
+import { buildServiceApp, type HttpApp, type Identity, type Redis, type ServiceAppDeps } from '@baton/kit';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAME, type Config } from './config.js';
 import type { Database } from './db/schema.js';
@@ -18,20 +10,14 @@ import { registerTimelineRoutes } from './routes/timeline.routes.js';
 const SERVICE_VERSION = '0.1.0';
 
 /** What the HTTP app needs; main.ts builds it, tests build it against real Postgres and Redis. */
-export type AppDeps = {
+export type AppDeps = Omit<ServiceAppDeps, 'config' | 'db'> & {
   config: Config;
-  logger: Logger;
   db: Kysely<Database>;
   redis: Redis;
-  metrics: MetricsRegistry;
-  /** The Kafka connection, for readiness. */
-  messaging: Pick<Messaging, 'ping'>;
   /** Tenants and API keys: authenticates callers. */
   identity: Identity;
   /** The clock leakage ages are measured against; tests pass a fixed one. */
   clock?: () => Date;
-  /** Redis key prefix of the rate limiter; tests use their own. */
-  rateLimitNameSpace?: string;
 };
 
 /** Builds the metrics HTTP app without listening. */

@@ -7,7 +7,7 @@ import type { Database } from './db/schema.js';
 const SERVICE_VERSION = '0.1.0';
 
 /** What the HTTP app needs; main.ts builds it, tests build it against real Postgres and Redis. */
-export type AppDeps = ServiceAppDeps & { config: Config; db: Kysely<Database>; redis: Redis };
+export type AppDeps = Omit<ServiceAppDeps, 'config' | 'db'> & { config: Config; db: Kysely<Database>; redis: Redis };
 
 /** Builds the reminder HTTP app without listening. */
 export async function buildApp(deps: AppDeps): Promise<HttpApp> {
