@@ -84,7 +84,10 @@ export interface ChunkItem {
  * anything in the chunk throws: the transaction rolled back and the caller replays the chunk one message
  * at a time through processMessage, which retries, dead-letters and keeps order precisely.
  */
-export async function processChunk<DB>(items: readonly ChunkItem[], deps: ProcessDeps<DB>): Promise<Outcome[] | null> {
+export async function processChunk<DB>(
+  items: readonly ChunkItem[],
+  deps: Omit<ProcessDeps<DB>, 'keepGoing' | 'heartbeat'>,
+): Promise<Outcome[] | null> {
   const events: LifecycleEvent[] = [];
   for (const item of items) {
     const decoded = decodeEvent(item.message.value);

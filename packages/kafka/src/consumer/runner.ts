@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { KafkaClient } from '../client.js';
 import type { Publisher } from '../publisher.js';
-import { processChunk, processMessage, type BeforeCommit, type ChunkItem, type EventHandler, type MessageContext, type Outcome, type ProcessDeps } from './process-message.js';
+import { createChunkCombiner, type ApplyChunk, type ChunkDeps } from './combiner.js';
+import { processMessage, type BeforeCommit, type ChunkItem, type EventHandler, type MessageContext, type Outcome, type ProcessDeps } from './process-message.js';
 
 export interface ConsumerOptions<DB> {
   client: KafkaClient;
@@ -31,10 +32,14 @@ export interface ConsumerOptions<DB> {
   inboxName?: string;
   sessionTimeoutMs?: number;
   retry?: { baseMs?: number; maxMs?: number };
+  /**
+   * Partitions handed to the handler at once. Their chunks are applied together in one transaction (see
+   * combiner.ts), so this bounds how many partitions share a commit, not how many transactions run. Default 1.
+   */
   partitionsConsumedConcurrently?: number;
   /**
-   * Messages applied per database transaction (and per offset commit). Larger chunks mean fewer fsyncs;
-   * smaller ones mean less work redone after a crash. Default 100.
+   * Messages per partition applied per database transaction (and per offset commit). Larger chunks mean fewer
+   * fsyncs; smaller ones mean less work redone after a crash. Default 100.
    */
   chunkSize?: number;
   /** Called after an event's transaction committed and before its offset is: the at-least-once window. */
@@ -80,7 +85,7 @@ export async function runConsumer<DB>(opts: ConsumerOptions<DB>): Promise<Runnin
 
   await consumer.connect();
   await consumer.subscribe({ topics: opts.topics ?? [LIFECYCLE_TOPIC], fromBeginning: true });
-  const base = {
+  const base: ChunkDeps<DB> = {
     db: opts.db,
     handle: opts.handle,
     beforeCommit: opts.beforeCommit,
@@ -91,11 +96,12 @@ export async function runConsumer<DB>(opts: ConsumerOptions<DB>): Promise<Runnin
     logger: log,
     retry: { baseMs: opts.retry?.baseMs ?? 200, maxMs: opts.retry?.maxMs ?? 30_000 },
   };
+  const applyChunk = createChunkCombiner(base);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
-    eachBatch: (payload) => consumeBatch(payload, { ...opts, base, stats, isStopping: () => stopping, heartbeatMs: sessionTimeout / 5, chunkSize: opts.chunkSize ?? 100 }),
+    eachBatch: (payload) => consumeBatch(payload, { ...opts, base, applyChunk, stats, isStopping: () => stopping, heartbeatMs: sessionTimeout / 5, chunkSize: opts.chunkSize ?? 100 }),
   });
   return {
     stats: () => ({ ...stats }),
@@ -107,7 +113,8 @@ export async function runConsumer<DB>(opts: ConsumerOptions<DB>): Promise<Runnin
 }
 
 interface BatchDeps<DB> extends ConsumerOptions<DB> {
-  base: Omit<ProcessDeps<DB>, 'keepGoing' | 'heartbeat'>;
+  base: ChunkDeps<DB>;
+  applyChunk: ApplyChunk;
   stats: ConsumerStats;
   isStopping: () => boolean;
   heartbeatMs: number;
@@ -122,7 +129,7 @@ async function consumeBatch<DB>(payload: EachBatchPayload, deps: BatchDeps<DB>):
   for (let start = 0; start < items.length && keepGoing(); start += deps.chunkSize) {
     const chunk = items.slice(start, start + deps.chunkSize);
     const outcomes = await withHeartbeat(heartbeat, deps.heartbeatMs, deps.base.logger, async () =>
-      (await processChunk(chunk, process)) ?? (await processOneByOne(chunk, process)),
+      (await deps.applyChunk(chunk)) ?? (await processOneByOne(chunk, process)),
     );
     for (const [i, outcome] of outcomes.entries()) {
       count(deps.stats, outcome);
