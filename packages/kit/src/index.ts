@@ -6,7 +6,7 @@ export { registerAuth, requirePrincipal } from './http/auth.js';
 export { registerRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 export * from './identity/index.js';
 export * from './idempotency/index.js';
-export { onShutdown, runMain, runShutdown, type ShutdownStep } from './lifecycle.js';
+export { onShutdown, runMain, runShutdown, startPeriodic, type ShutdownStep } from './lifecycle.js';
 export { REDACTED_KEYS, createLogger, serializeError, type Logger } from './logger.js';
 export { createMetrics, type MetricsRegistry } from './metrics.js';
 export { pingPostgres, pingRedis } from './readiness.js';

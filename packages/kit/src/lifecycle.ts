@@ -4,6 +4,29 @@ import { createLogger, type Logger } from './logger.js';
 /** One resource to release on shutdown. */
 export type ShutdownStep = { name: string; close: () => Promise<unknown> };
 
+/**
+ * Runs `task` every `intervalMs` in the background (the timer never keeps the process alive), skipping a tick
+ * while the previous run is still going, and logs a failure as `failureMessage` for the next run to retry.
+ * The returned step stops the timer and waits for a run in hand.
+ */
+export function startPeriodic(opts: { name: string; intervalMs: number; task: () => Promise<unknown>; logger: Logger; failureMessage: string }): ShutdownStep {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    running ??= opts
+      .task()
+      .catch((err: unknown) => opts.logger.warn({ err }, opts.failureMessage))
+      .finally(() => (running = undefined));
+  }, opts.intervalMs);
+  timer.unref();
+  return {
+    name: opts.name,
+    close: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** Runs the steps in order, logging each and swallowing their errors; resolves false if over the timeout. */
 export async function runShutdown(logger: Logger, steps: ShutdownStep[], timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

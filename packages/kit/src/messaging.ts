@@ -16,7 +16,7 @@ import {
 } from '@baton/kafka';
 import type { Kysely } from 'kysely';
 import type { BaseConfig } from './config.js';
-import type { ShutdownStep } from './lifecycle.js';
+import { startPeriodic, type ShutdownStep } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import type { MetricsRegistry } from './metrics.js';
 
@@ -65,7 +65,14 @@ export async function startMessaging(opts: {
     onPublished: metrics.onPublished,
   });
   await relay.start();
-  const purge = startPurge(opts.db, logger);
+  // Expired outbox and inbox rows go every ten minutes, off the request path.
+  const purge = startPeriodic({
+    name: 'messaging-retention',
+    intervalMs: 10 * 60_000,
+    task: async () => logger.debug(await purgeMessaging(opts.db), 'messaging retention purge'),
+    logger,
+    failureMessage: 'messaging retention purge failed; will retry',
+  });
   const consumers: RunningConsumer[] = [];
   return {
     client,
@@ -94,7 +101,7 @@ export async function startMessaging(opts: {
     },
     stopConsumers: { name: 'kafka-consumers', close: () => Promise.all(consumers.splice(0).map((c) => c.stop())) },
     shutdown: [
-      { name: 'messaging-retention', close: async () => clearInterval(purge) },
+      purge,
       { name: 'outbox-relay', close: () => relay.stop() },
       { name: 'kafka-producer', close: () => publisher.disconnect() },
       { name: 'kafka-admin', close: () => client.close() },
@@ -102,14 +109,3 @@ export async function startMessaging(opts: {
   };
 }
 
-/** Deletes expired outbox and inbox rows every ten minutes, off the request path. */
-function startPurge(db: Kysely<any>, logger: Logger): NodeJS.Timeout {
-  const timer = setInterval(() => {
-    purgeMessaging(db).then(
-      (removed) => logger.debug(removed, 'messaging retention purge'),
-      (err: unknown) => logger.warn({ err }, 'messaging retention purge failed; will retry'),
-    );
-  }, 10 * 60_000);
-  timer.unref();
-  return timer;
-}

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runShutdown } from '../src/lifecycle.js';
+import { runShutdown, startPeriodic } from '../src/lifecycle.js';
 import { createLogger } from '../src/logger.js';
 import { memoryDestination } from './support.js';
 
@@ -34,6 +34,48 @@ const messages = (output: string) =>
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { msg: string; step?: string });
+
+describe('startPeriodic', () => {
+  it('runs the task again after a failure, which it logs, never twice at once, and close waits for the run in hand', async () => {
+    const output = memoryDestination();
+    const logger = createLogger({ name: 'test', destination: output.stream });
+    let runs = 0;
+    let finished = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const step = startPeriodic({
+      name: 'sweep',
+      intervalMs: 10,
+      logger,
+      failureMessage: 'sweep failed',
+      task: async () => {
+        runs += 1;
+        if (runs === 1) throw new Error('first run broke');
+        if (runs === 2) await held;
+        finished += 1;
+      },
+    });
+    try {
+      while (runs < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      // Several ticks pass while the second run is held: none starts another run.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(runs).toBe(2);
+      const closed = step.close();
+      setTimeout(release, 30);
+      await closed;
+      // close resolved only after the second run finished, and no run started after it.
+      expect(finished).toBe(1);
+      const runsAtClose = runs;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect(runs).toBe(runsAtClose);
+      expect(step.name).toBe('sweep');
+      expect(output.lines().find((line) => line['msg'] === 'sweep failed')).toMatchObject({ level: 40, err: { message: 'first run broke' } });
+    } finally {
+      release();
+      await step.close();
+    }
+  });
+});
 
 describe('runShutdown', () => {
   it('runs steps in order, logs a failing one and carries on', async () => {

@@ -30,6 +30,9 @@ export const configSchema = baseConfigSchema.extend({
   // before the commit. A chunk holds its queues' row locks until it commits, so smaller chunks hand the lock
   // over sooner (at the price of more commits).
   ROUTING_CONSUMER_CHUNK_SIZE: positiveInt.default(100),
+  // How often leads captured before their tenant could route them are routed, if a rule or default queue now
+  // takes them.
+  UNROUTED_SWEEP_INTERVAL_MS: positiveInt.default(30_000),
   SLA_QUEUE_NAME: redisName.default('routing-sla'),
   SLA_QUEUE_PREFIX: redisName.default('baton'),
   SLA_WORKER_CONCURRENCY: positiveInt.default(8),

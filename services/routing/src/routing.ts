@@ -1,4 +1,4 @@
-import { createRedis, startIdempotencyPurge, type Identity, type Logger, type Messaging, type MetricsRegistry, type Redis, type ServiceStarted, type ShutdownStep } from '@baton/kit';
+import { createRedis, startIdempotencyPurge, startPeriodic, type Identity, type Logger, type Messaging, type MetricsRegistry, type Redis, type ServiceStarted, type ShutdownStep } from '@baton/kit';
 import type { RunningConsumer } from '@baton/kafka';
 import type { Kysely } from 'kysely';
 import { buildApp } from './app.js';
@@ -8,6 +8,7 @@ import type { Database } from './db/schema.js';
 import { batchTimers, createSlaTimers, rebuildTimers, startTimerSweep, type SlaTimers } from './timers/sla-timers.js';
 import { startSlaWorker } from './timers/sla-worker.js';
 import { fireTimer } from './use-cases/fire-timer.js';
+import { routeUnroutedLeads } from './use-cases/route-unrouted.js';
 
 /** What a routing instance runs on: startService's infrastructure (tests and benches open their own). */
 export type RoutingInfra = {
@@ -65,11 +66,23 @@ export async function startRouting(infra: RoutingInfra): Promise<RoutingInstance
     ...handler,
   });
   const app = await buildApp({ ...infra, clock, schedule: (list) => timers.schedule(list) });
+  const unroutedSweep = startPeriodic({
+    name: 'unrouted-sweep',
+    intervalMs: config.UNROUTED_SWEEP_INTERVAL_MS,
+    task: async () => {
+      const started = await routeUnroutedLeads(db, { clock, topic: config.ROUTING_TOPIC });
+      if (started.length > 0) logger.info({ routed: started.length }, 'unrouted leads routed');
+      await timers.schedule(started);
+    },
+    logger,
+    failureMessage: 'routing unrouted leads failed; the next sweep retries',
+  });
   const shutdown: ShutdownStep[] = [
-    // The consumer first: it schedules timers through the queue closed below. (messaging's own step stopping
-    // it again later is harmless.)
+    // The consumer and the sweep first: they schedule timers through the queue closed below. (messaging's own
+    // step stopping the consumer again later is harmless.)
     { name: 'routing-consumer', close: () => consumer.stop() },
     { name: 'sla-timer-batch', close: () => batcher.close() },
+    unroutedSweep,
     ...timerSteps,
     // Idempotency keys are kept 24 h; expired ones are purged in the background.
     startIdempotencyPurge(db, { logger }),

@@ -107,7 +107,7 @@ export type Pipeline = {
 export async function openPipeline(t: RoutingTestApp): Promise<Pipeline> {
   const topic = uniqueName('routing_topic');
   const prefix = uniqueName('rtsla');
-  const env = { ROUTING_TOPIC: topic, ROUTING_DEAD_LETTER_TOPIC: `${topic}_dlq`, ROUTING_CONSUMER_GROUP: uniqueName('routing_group'), SLA_QUEUE_PREFIX: prefix, SLA_QUEUE_NAME: 'sla', SLA_SWEEP_INTERVAL_MS: '1000', SLA_SWEEP_GRACE_MS: '1500', OUTBOX_POLL_INTERVAL_MS: '200' };
+  const env = { ROUTING_TOPIC: topic, ROUTING_DEAD_LETTER_TOPIC: `${topic}_dlq`, ROUTING_CONSUMER_GROUP: uniqueName('routing_group'), SLA_QUEUE_PREFIX: prefix, SLA_QUEUE_NAME: 'sla', SLA_SWEEP_INTERVAL_MS: '1000', SLA_SWEEP_GRACE_MS: '1500', UNROUTED_SWEEP_INTERVAL_MS: '300', OUTBOX_POLL_INTERVAL_MS: '200' };
   const kafka = createKafkaClient({ brokers: t.harness.env.KAFKA_BROKERS!.split(','), clientId: topic, logger: t.harness.logger });
   await ensureTopics(kafka, [{ name: topic, partitions: 3 }, { name: `${topic}_dlq`, partitions: 1 }]);
   const running: Array<() => Promise<void>> = [];

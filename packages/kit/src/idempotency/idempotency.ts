@@ -3,7 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError, errors } from '../errors.js';
 import { requirePrincipal } from '../http/auth.js';
 import type { Logger } from '../logger.js';
-import type { ShutdownStep } from '../lifecycle.js';
+import { startPeriodic, type ShutdownStep } from '../lifecycle.js';
 import { requestFingerprint } from './fingerprint.js';
 
 /** The response a route decided on, as stored for replays. */
@@ -103,20 +103,15 @@ export async function purgeExpiredIdempotencyKeys(db: Kysely<any>, opts: { batch
 }
 
 /** Purges expired keys every `intervalMs` (default 10 min); returns the shutdown step that stops it. */
-export function startIdempotencyPurge(db: Kysely<any>, opts: { intervalMs?: number; logger?: Logger } = {}): ShutdownStep {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = purgeExpiredIdempotencyKeys(db)
-      .then((deleted) => deleted > 0 && opts.logger?.info({ deleted }, 'expired idempotency keys purged'))
-      .catch((err: unknown) => opts.logger?.warn({ err }, 'purging idempotency keys failed'));
-  }, opts.intervalMs ?? 600_000);
-  // The purge alone must never keep a process alive.
-  timer.unref();
-  return {
+export function startIdempotencyPurge(db: Kysely<any>, opts: { intervalMs?: number; logger: Logger }): ShutdownStep {
+  return startPeriodic({
     name: 'idempotency-purge',
-    close: async () => {
-      clearInterval(timer);
-      await running;
+    intervalMs: opts.intervalMs ?? 600_000,
+    task: async () => {
+      const deleted = await purgeExpiredIdempotencyKeys(db);
+      if (deleted > 0) opts.logger.info({ deleted }, 'expired idempotency keys purged');
     },
-  };
+    logger: opts.logger,
+    failureMessage: 'purging idempotency keys failed',
+  });
 }

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
-import type { Absence, EscalationLadders, RuleMatch, WeeklyHours } from '../domain/types.js';
+import type { Absence, EscalationLadders, LeadFacts, RuleMatch, WeeklyHours } from '../domain/types.js';
 
 // routing's tables as kysely sees them. jsonb columns are written as JSON text and read back parsed (pg does
 // the parsing), which JSONColumnType expresses.
@@ -100,6 +100,15 @@ export interface RoutingHistoryTable {
   at: Timestamp;
 }
 
+/** The rule facts of a lead no queue could take yet, kept to route it once one can. */
+export interface UnroutedLeadsTable {
+  lead_id: string;
+  tenant_id: string;
+  captured_event_id: string;
+  facts: JSONColumnType<LeadFacts, string, string>;
+  created_at: Generated<Date>;
+}
+
 /** routing's tables as kysely sees them. */
 export interface Database {
   members: MembersTable;
@@ -108,4 +117,5 @@ export interface Database {
   rules: RulesTable;
   assignments: AssignmentsTable;
   routing_history: RoutingHistoryTable;
+  unrouted_leads: UnroutedLeadsTable;
 }

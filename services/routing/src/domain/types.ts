@@ -90,6 +90,9 @@ export type LeadFacts = {
   attributes: Record<string, string | number | boolean>;
 };
 
+/** A lead to route: who, whose, what caused it (the capture), and the facts rules match on. */
+export type LeadToRoute = { leadId: string; tenantId: string; correlationId: string; causationId: string; facts: LeadFacts };
+
 /** Why a member was not picked (the contract's skip reasons). */
 export type SkipReason = 'off_hours' | 'out_of_office' | 'at_cap' | 'inactive' | 'not_in_rotation';
 

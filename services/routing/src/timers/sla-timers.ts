@@ -1,4 +1,4 @@
-import type { Logger, ShutdownStep } from '@baton/kit';
+import { startPeriodic, type Logger, type ShutdownStep } from '@baton/kit';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -74,21 +74,16 @@ export function startTimerSweep(opts: {
   graceMs: number;
   logger: Logger;
 }): ShutdownStep {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    const dueBefore = new Date(opts.clock().getTime() - opts.graceMs);
-    running = rebuildTimers(opts.db, opts.timers, { dueBefore })
-      .then((count) => count > 0 && opts.logger.warn({ count }, 'late SLA timers re-added'))
-      .catch((err: unknown) => opts.logger.warn({ err }, 'SLA timer sweep failed'));
-  }, opts.intervalMs);
-  timer.unref();
-  return {
+  return startPeriodic({
     name: 'sla-timer-sweep',
-    close: async () => {
-      clearInterval(timer);
-      await running;
+    intervalMs: opts.intervalMs,
+    task: async () => {
+      const count = await rebuildTimers(opts.db, opts.timers, { dueBefore: new Date(opts.clock().getTime() - opts.graceMs) });
+      if (count > 0) opts.logger.warn({ count }, 'late SLA timers re-added');
     },
-  };
+    logger: opts.logger,
+    failureMessage: 'SLA timer sweep failed',
+  });
 }
 
 /** Collects timers for a few milliseconds and adds them in one addBulk; close() flushes what is left. */

@@ -2,13 +2,14 @@ import type { EventData, EventOf, LifecycleEvent } from '@baton/contracts';
 import { enqueue, PermanentError } from '@baton/kafka';
 import type { Kysely } from 'kysely';
 import { recordAssignments, type AssignmentCount, type RotationScore } from '../db/assignment.repository.js';
+import { recordUnrouted } from '../db/unrouted.repository.js';
 import type { StoredQueue } from '../db/queue.repository.js';
 import type { Database } from '../db/schema.js';
 import { claimClock, dueAfter, timerOf, type Assignment, type Timer } from '../domain/assignment.js';
 import { dayCountOn, decideOwner, type OwnerDecision } from '../domain/eligibility.js';
 import { contractRole } from '../domain/roles.js';
 import { chooseQueue, leadFactsOf, type QueueChoice } from '../domain/rules.js';
-import type { Member, Rule } from '../domain/types.js';
+import type { LeadToRoute, Member, Rule } from '../domain/types.js';
 import { localDate } from '../domain/working-hours.js';
 import { routingEvent } from './emit.js';
 import { candidatesOf, lockPools, memberOf, readContext, stateOf, type Pool, type StagedLead, type TrxState } from './locked-pools.js';
@@ -29,6 +30,8 @@ type Plan = {
   /** Last score per queue member: each pick rewrites the whole queue's scores. */
   scores: Map<string, RotationScore>;
   counts: Map<string, AssignmentCount>;
+  /** Leads no queue took: kept to be routed once one can. */
+  unrouted: LeadToRoute[];
 };
 
 /** Another instance assigned one of the leads between our check and our insert; the chunk is replayed. */
@@ -46,7 +49,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function stageCapturedLead(trx: Db, event: EventOf<'lead.captured'>, tag: string): void {
   // Routing rows key on tenant uuids; anything else cannot be a tenant and would fail the same way forever.
   if (!UUID.test(event.tenantid)) throw new PermanentError('invalid_tenant', 'tenantid is not a tenant id');
-  stateOf(trx).staged.push({ event, tag });
+  const lead = { leadId: event.subject, tenantId: event.tenantid, correlationId: event.correlationid, causationId: event.id, facts: leadFactsOf(event.data) };
+  stageLead(trx, lead, tag);
+}
+
+/** Notes a lead without an assignment for assignStagedLeads in the same transaction. */
+export function stageLead(trx: Db, lead: LeadToRoute, tag: string): void {
+  stateOf(trx).staged.push({ lead, tag });
 }
 
 function assignedData(queue: StoredQueue, owner: Member, decision: OwnerDecision, rule: Rule | null, a: Assignment): EventData<'lead.assigned'> {
@@ -61,15 +70,15 @@ function assignedData(queue: StoredQueue, owner: Member, decision: OwnerDecision
   };
 }
 
-function newAssignment(event: EventOf<'lead.captured'>, queue: StoredQueue | null, owner: Member | null, now: Date): Assignment {
+function newAssignment(lead: LeadToRoute, queue: StoredQueue | null, owner: Member | null, now: Date): Assignment {
   const deadline = queue && owner ? dueAfter(queue, owner, now, queue.claimSlaSeconds) : null;
   return {
-    leadId: event.subject,
-    tenantId: event.tenantid,
+    leadId: lead.leadId,
+    tenantId: lead.tenantId,
     queueId: queue?.id ?? null,
     memberId: owner?.id ?? null,
     state: owner ? 'assigned' : 'unrouted',
-    correlationId: event.correlationid,
+    correlationId: lead.correlationId,
     assignedAt: owner ? now : null,
     ownerSince: owner ? now : null,
     claimDeadline: deadline,
@@ -92,10 +101,10 @@ async function routesOf(trx: Db, state: TrxState, staged: readonly StagedLead[])
   const { assigned, tables } = await readContext(trx, state, staged);
   const routes: Route[] = [];
   for (const s of staged) {
-    if (assigned.has(s.event.subject)) continue;
-    assigned.add(s.event.subject);
-    const table = tables.get(s.event.tenantid) ?? { rules: [], defaultQueueId: null };
-    routes.push({ ...s, choice: chooseQueue(table.rules, table.defaultQueueId, leadFactsOf(s.event.data)) });
+    if (assigned.has(s.lead.leadId)) continue;
+    assigned.add(s.lead.leadId);
+    const table = tables.get(s.lead.tenantId) ?? { rules: [], defaultQueueId: null };
+    routes.push({ ...s, choice: chooseQueue(table.rules, table.defaultQueueId, s.lead.facts) });
   }
   await lockPools(trx, state, routes.flatMap((r) => (r.choice ? [r.choice.queueId] : [])));
   return routes;
@@ -119,14 +128,15 @@ function applyPick(plan: Plan, pool: Pool, decision: OwnerDecision, owner: Membe
 async function decide(trx: Db, state: TrxState, route: Route, now: Date, plan: Plan): Promise<Timer | null> {
   const pool = route.choice && state.pools.get(route.choice.queueId);
   if (!route.choice || !pool) {
-    plan.assignments.push(newAssignment(route.event, null, null, now));
+    plan.assignments.push(newAssignment(route.lead, null, null, now));
+    plan.unrouted.push(route.lead);
     return null;
   }
   const decision = decideOwner(pool.queue, candidatesOf(state, pool), now);
   const owner = await memberOf(trx, state, decision.ownerId);
-  const assignment = newAssignment(route.event, pool.queue, owner, now);
-  const { event } = route;
-  const meta = { leadId: event.subject, tenantId: event.tenantid, correlationId: event.correlationid, causationId: event.id, time: now };
+  const { lead } = route;
+  const assignment = newAssignment(lead, pool.queue, owner, now);
+  const meta = { leadId: lead.leadId, tenantId: lead.tenantId, correlationId: lead.correlationId, causationId: lead.causationId, time: now };
   plan.assignments.push(assignment);
   plan.events.push(routingEvent('lead.assigned', assignedData(pool.queue, owner, decision, route.choice.rule, assignment), meta));
   applyPick(plan, pool, decision, owner, localDate(now, owner.timeZone));
@@ -139,6 +149,7 @@ async function write(trx: Db, plan: Plan, topic: string): Promise<void> {
   // routesOf saw none of these assigned, but an instance that committed since (a rebalance) may have: the
   // rotation state above counted leads that are not ours. Fail the transaction; its replay sees the winner.
   if (inserted < plan.assignments.length) throw new AssignmentRaceError(plan.assignments.length, inserted);
+  await recordUnrouted(trx, plan.unrouted);
   // The history went with the assignments; the events go out through the outbox like every routing event.
   await enqueue(trx, plan.events, topic);
 }
@@ -146,8 +157,8 @@ async function write(trx: Db, plan: Plan, topic: string): Promise<void> {
 /**
  * Assigns the leads staged in this transaction, in the order they were staged: first matching rule (or the
  * default queue), then weighted rotation among eligible members, or the queue's fallback. Emits lead.assigned
- * with the trace. A lead that already has an assignment keeps it; a tenant without routing gets an 'unrouted'
- * record. Resolves to each staged lead's claim timer by tag (null when none was started).
+ * with the trace. A lead that already has an assignment keeps it; a lead no queue takes gets an 'unrouted'
+ * record (route-unrouted.ts routes it once a queue can). Resolves to each staged lead's claim timer by tag (null when none was started).
  */
 export async function assignStagedLeads(trx: Db, deps: Deps): Promise<Map<string, Timer | null>> {
   const state = stateOf(trx);
@@ -156,7 +167,7 @@ export async function assignStagedLeads(trx: Db, deps: Deps): Promise<Map<string
   if (staged.length === 0) return timers;
   const routes = await routesOf(trx, state, staged);
   const now = deps.clock();
-  const plan: Plan = { assignments: [], events: [], scores: new Map(), counts: new Map() };
+  const plan: Plan = { assignments: [], events: [], scores: new Map(), counts: new Map(), unrouted: [] };
   for (const route of routes) timers.set(route.tag, await decide(trx, state, route, now, plan));
   await write(trx, plan, deps.topic);
   return timers;

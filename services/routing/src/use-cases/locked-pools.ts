@@ -1,11 +1,10 @@
-import type { EventOf } from '@baton/contracts';
 import type { Kysely } from 'kysely';
 import { lockMembers, lockQueueCandidates } from '../db/member.repository.js';
 import { lockQueues, type StoredQueue } from '../db/queue.repository.js';
 import { routingContext, type RoutingTable } from '../db/rule.repository.js';
 import type { Database } from '../db/schema.js';
 import type { Candidate } from '../domain/eligibility.js';
-import type { Member } from '../domain/types.js';
+import type { LeadToRoute, Member } from '../domain/types.js';
 
 // The Kafka runner applies a chunk of events in ONE transaction. What that transaction has locked and read is
 // kept here, keyed by the transaction object: the first leads of a queue lock the queue row and its members
@@ -18,8 +17,8 @@ type Db = Kysely<Database>;
 
 /** A queue locked in this transaction with its members' rotation scores. */
 export type Pool = { queue: StoredQueue; scores: Map<string, number> };
-/** A captured lead waiting for the end of its transaction to be assigned; `tag` names it in the result. */
-export type StagedLead = { event: EventOf<'lead.captured'>; tag: string };
+/** A lead waiting for the end of its transaction to be assigned; `tag` names it in the result. */
+export type StagedLead = { lead: LeadToRoute; tag: string };
 /** What one transaction has staged, locked and read so far. */
 export type TrxState = { staged: StagedLead[]; tables: Map<string, RoutingTable>; pools: Map<string, Pool | null>; members: Map<string, Member> };
 
@@ -47,8 +46,8 @@ export function forgetLockedRows(trx: Db): void {
  * once per transaction): one round trip.
  */
 export async function readContext(trx: Db, state: TrxState, staged: readonly StagedLead[]): Promise<{ assigned: Set<string>; tables: Map<string, RoutingTable> }> {
-  const tenants = [...new Set(staged.map((s) => s.event.tenantid))].filter((id) => !state.tables.has(id));
-  const { assigned, tables } = await routingContext(trx, tenants, [...new Set(staged.map((s) => s.event.subject))]);
+  const tenants = [...new Set(staged.map((s) => s.lead.tenantId))].filter((id) => !state.tables.has(id));
+  const { assigned, tables } = await routingContext(trx, tenants, [...new Set(staged.map((s) => s.lead.leadId))]);
   // A tenant without rules or queues still gets its (empty) table: it is not read again in this transaction.
   for (const id of tenants) state.tables.set(id, tables.get(id) ?? { rules: [], defaultQueueId: null });
   return { assigned, tables: state.tables };

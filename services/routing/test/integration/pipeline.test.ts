@@ -58,6 +58,26 @@ it('assigns every lead exactly once with two routing instances in one consumer g
   await b.stop();
 }, 120_000);
 
+it('routes a lead captured before its tenant had routing once a default queue exists, and starts its claim timer', async () => {
+  const tenant = await t.newTenant();
+  const api = adminApi(t, tenant.admin);
+  const instance = await p.start();
+  try {
+    const lead = captured(tenant.tenantId);
+    await capture(lead);
+    const state = () => t.harness.db.selectFrom('assignments').select(['state', 'member_id']).where('lead_id', '=', lead.subject).executeTakeFirst();
+    await waitFor(async () => (await state())?.state === 'unrouted', 20_000, 'the unrouted record');
+    const rep = await api.member();
+    await api.queue({ memberIds: [rep.id], fallbackMemberId: rep.id, isDefault: true });
+    await waitFor(async () => (await state())?.state === 'assigned', 20_000, 'the sweep to route the lead');
+    expect(await state()).toEqual({ state: 'assigned', member_id: rep.id });
+    const delayed = await instance.timers.queue.getDelayed();
+    expect(delayed.some((job) => job.data.leadId === lead.subject && job.data.kind === 'claim')).toBe(true);
+  } finally {
+    await instance.stop();
+  }
+}, 60_000);
+
 it('walks the claim and first-touch ladders at the right times, and never escalates a lead handled in time', async () => {
   const tenant = await t.newTenant();
   const api = adminApi(t, tenant.admin);

@@ -1,0 +1,111 @@
+import type { LifecycleEvent } from '@baton/contracts';
+import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { applyEvent, finishTransaction } from '../../src/consumers/routing.handler.js';
+import { routeUnroutedLeads } from '../../src/use-cases/route-unrouted.js';
+import { adminApi, captured, historyOf, openRoutingApp, type RoutingTestApp } from '../support.js';
+
+// A lead captured before its tenant could route it is kept as 'unrouted' with the facts rules match on, and
+// routed by the sweep once a rule or a default queue takes it, exactly as a fresh capture would be.
+
+let t: RoutingTestApp;
+
+beforeAll(async () => {
+  t = await openRoutingApp();
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+const deps = { clock: () => t.clock.now(), topic: 'routing-unrouted-test' };
+
+/** The consumer's transaction for these events. */
+async function consume(...events: LifecycleEvent[]): Promise<void> {
+  await t.harness.db.transaction().execute(async (trx) => {
+    for (const event of events) await applyEvent(event, trx, deps);
+    await finishTransaction(trx, deps);
+  });
+}
+
+async function assignmentOf(leadId: string) {
+  return t.harness.db.selectFrom('assignments').select(['state', 'member_id', 'queue_id']).where('lead_id', '=', leadId).executeTakeFirst();
+}
+
+async function unroutedRow(leadId: string) {
+  return t.harness.db.selectFrom('unrouted_leads').select(['created_at', 'facts']).where('lead_id', '=', leadId).executeTakeFirst();
+}
+
+async function assignedInOutbox(leadIds: readonly string[]): Promise<Array<{ subject: string; causationid: string }>> {
+  const { rows } = await sql<{ payload: { subject: string; causationid: string } }>`
+    SELECT payload FROM outbox WHERE event_type = 'lead.assigned' AND payload->>'subject' = ANY(${[...leadIds]}::text[])`.execute(t.harness.db);
+  return rows.map((r) => ({ subject: r.payload.subject, causationid: r.payload.causationid }));
+}
+
+async function newTenant() {
+  const tenant = await t.newTenant();
+  const api = adminApi(t, tenant.admin);
+  const rep = (await api.member({ name: 'Rep' })).id;
+  const fallback = (await api.member({ name: 'Fallback', role: 'manager', weight: 0 })).id;
+  return { tenantId: tenant.tenantId, api, rep, fallback };
+}
+
+it('routes leads captured before any routing existed once a default queue appears, each once, with its event and claim timer', async () => {
+  const { tenantId, api, rep, fallback } = await newTenant();
+  const leads = [captured(tenantId), captured(tenantId), captured(tenantId)];
+  await consume(...leads);
+  for (const lead of leads) expect(await assignmentOf(lead.subject)).toEqual({ state: 'unrouted', member_id: null, queue_id: null });
+  // Only what rules match on is kept: no contact details.
+  expect((await unroutedRow(leads[0]!.subject))?.facts).toEqual({
+    entryPath: 'estimate_request', campaign: 'spring-roof-2025', country: 'US', timeZone: 'America/Los_Angeles', companySize: '11-50', attributes: expect.any(Object),
+  });
+  expect(JSON.stringify((await unroutedRow(leads[0]!.subject))?.facts)).not.toContain('@');
+
+  // Nothing takes them yet: the sweep leaves them be.
+  expect(await routeUnroutedLeads(t.harness.db, deps)).toEqual([]);
+
+  const queue = (await api.queue({ memberIds: [rep], fallbackMemberId: fallback, isDefault: true })).id;
+  const timers = await routeUnroutedLeads(t.harness.db, deps);
+
+  expect(timers.map((timer) => timer.leadId).sort()).toEqual(leads.map((lead) => lead.subject).sort());
+  expect(timers.every((timer) => timer.kind === 'claim')).toBe(true);
+  for (const lead of leads) {
+    expect(await assignmentOf(lead.subject)).toEqual({ state: 'assigned', member_id: rep, queue_id: queue });
+    expect(await unroutedRow(lead.subject)).toBeUndefined();
+    const history = await historyOf(t.harness.db, lead.subject);
+    expect(history.map((h) => [h.type, h.data.reason])).toEqual([['lead.assigned', 'default_queue']]);
+  }
+  // One lead.assigned each, caused by the capture, as if routed on arrival.
+  const events = await assignedInOutbox(leads.map((lead) => lead.subject));
+  expect(events.sort((a, b) => a.subject.localeCompare(b.subject))).toEqual(
+    leads.map((lead) => ({ subject: lead.subject, causationid: lead.id })).sort((a, b) => a.subject.localeCompare(b.subject)),
+  );
+  // A second sweep finds nothing, and a redelivered capture keeps the owner.
+  expect(await routeUnroutedLeads(t.harness.db, deps)).toEqual([]);
+  await consume(leads[0]!);
+  expect(await assignmentOf(leads[0]!.subject)).toEqual({ state: 'assigned', member_id: rep, queue_id: queue });
+});
+
+it('routes only the leads a new rule matches, reading past the others page by page and leaving them untouched', async () => {
+  const { tenantId, api, rep, fallback } = await newTenant();
+  const autumn = (campaign: string) => ({ ...captured(tenantId).data, source: { system: 'web', campaign } });
+  // Pages go in lead id order, one lead per page here, and the matching lead has the highest id: the sweep must
+  // step past both unmatched leads rather than stop at them.
+  const [first, second, last] = [randomUUID(), randomUUID(), randomUUID()].sort();
+  const unmatched = [captured(tenantId, autumn('autumn'), first), captured(tenantId, autumn('winter'), second)];
+  const matched = captured(tenantId, autumn('spring'), last);
+  for (const lead of [...unmatched, matched]) await consume(lead);
+  const before = await Promise.all(unmatched.map((lead) => unroutedRow(lead.subject)));
+
+  const queue = (await api.queue({ memberIds: [rep], fallbackMemberId: fallback })).id;
+  await api.rule({ queueId: queue, match: { campaign: ['spring'] } });
+  const timers = await routeUnroutedLeads(t.harness.db, { ...deps, pageSize: 1 });
+
+  expect(timers.map((timer) => timer.leadId)).toEqual([matched.subject]);
+  expect(await assignmentOf(matched.subject)).toEqual({ state: 'assigned', member_id: rep, queue_id: queue });
+  expect((await historyOf(t.harness.db, matched.subject)).map((h) => h.data.reason)).toEqual(['rule_match']);
+  for (const [i, lead] of unmatched.entries()) {
+    expect(await assignmentOf(lead.subject)).toEqual({ state: 'unrouted', member_id: null, queue_id: null });
+    expect(await unroutedRow(lead.subject)).toEqual(before[i]);
+  }
+});
