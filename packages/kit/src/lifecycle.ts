@@ -7,13 +7,22 @@ export type ShutdownStep = { name: string; close: () => Promise<unknown> };
 /**
  * Runs `task` every `intervalMs` in the background (the timer never keeps the process alive), skipping a tick
  * while the previous run is still going, and logs a failure as `failureMessage` for the next run to retry.
- * The returned step stops the timer and waits for a run in hand.
+ * The returned step stops the timer and waits for a run in hand; a long task should check `keepGoing`
+ * between its steps, which turns false once the step started.
  */
-export function startPeriodic(opts: { name: string; intervalMs: number; task: () => Promise<unknown>; logger: Logger; failureMessage: string }): ShutdownStep {
+export function startPeriodic(opts: {
+  name: string;
+  intervalMs: number;
+  task: (keepGoing: () => boolean) => Promise<unknown>;
+  logger: Logger;
+  failureMessage: string;
+}): ShutdownStep {
   let running: Promise<unknown> | undefined;
+  let stopping = false;
+  const keepGoing = () => !stopping;
   const timer = setInterval(() => {
     running ??= opts
-      .task()
+      .task(keepGoing)
       .catch((err: unknown) => opts.logger.warn({ err }, opts.failureMessage))
       .finally(() => (running = undefined));
   }, opts.intervalMs);
@@ -21,6 +30,7 @@ export function startPeriodic(opts: { name: string; intervalMs: number; task: ()
   return {
     name: opts.name,
     close: async () => {
+      stopping = true;
       clearInterval(timer);
       await running;
     },

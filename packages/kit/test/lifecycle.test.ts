@@ -41,6 +41,7 @@ describe('startPeriodic', () => {
     const logger = createLogger({ name: 'test', destination: output.stream });
     let runs = 0;
     let finished = 0;
+    let stopSeen = false;
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const step = startPeriodic({
@@ -48,10 +49,11 @@ describe('startPeriodic', () => {
       intervalMs: 10,
       logger,
       failureMessage: 'sweep failed',
-      task: async () => {
+      task: async (keepGoing) => {
         runs += 1;
         if (runs === 1) throw new Error('first run broke');
         if (runs === 2) await held;
+        stopSeen = !keepGoing();
         finished += 1;
       },
     });
@@ -63,8 +65,9 @@ describe('startPeriodic', () => {
       const closed = step.close();
       setTimeout(release, 30);
       await closed;
-      // close resolved only after the second run finished, and no run started after it.
+      // close resolved only after the second run finished (which saw it was asked to stop), and no run started after it.
       expect(finished).toBe(1);
+      expect(stopSeen).toBe(true);
       const runsAtClose = runs;
       await new Promise((resolve) => setTimeout(resolve, 40));
       expect(runs).toBe(runsAtClose);

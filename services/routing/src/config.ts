@@ -20,11 +20,12 @@ export const configSchema = baseConfigSchema.extend({
   ROUTING_CONSUMER_GROUP: z.string().min(1).default('routing'),
   // Partitions one instance takes from a fetch at once. Their chunks are applied in ONE transaction (the
   // consumer's combiner), so this sets how many partitions share a commit and a turn on the queue locks, not
-  // how many transactions compete for them: partitions of one instance cannot deadlock each other. Set it to
-  // at least the partitions an instance owns, or the last ones wait a whole transaction for a worker. Measured
-  // at 500 leads/s through one queue, 6 partitions, on 2 cores: 6 gives p99 151-191 ms where 2 without
-  // combining gave 212-336 ms. (Replaying a failed chunk event by event happens outside the combiner, so
-  // those replays may still deadlock with each other; Postgres aborts one and it is retried.)
+  // how many transactions compete for them. Set it to at least the partitions an instance owns, or the last
+  // ones wait for a whole batch (transaction and offset commit) for a worker. Measured at 500 leads/s through
+  // one queue, 6 partitions, on 2 cores: 6 gives p99 151-191 ms where 2 without combining gave 212-336 ms.
+  // A chunk replayed event by event after a failure runs outside the combiner, and two instances run their
+  // own transactions: either can still deadlock with a transaction that takes queue and member locks partway
+  // through its chunk. Postgres aborts one, and it is replayed: late, never lost or doubled.
   ROUTING_CONSUMER_CONCURRENCY: positiveInt.default(6),
   // Events per partition per consumer transaction: their captured leads are assigned together in a few multi-row statements
   // before the commit. A chunk holds its queues' row locks until it commits, so smaller chunks hand the lock

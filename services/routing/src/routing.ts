@@ -69,13 +69,13 @@ export async function startRouting(infra: RoutingInfra): Promise<RoutingInstance
   const unroutedSweep = startPeriodic({
     name: 'unrouted-sweep',
     intervalMs: config.UNROUTED_SWEEP_INTERVAL_MS,
-    task: async () => {
-      const started = await routeUnroutedLeads(db, { clock, topic: config.ROUTING_TOPIC });
-      if (started.length > 0) logger.info({ routed: started.length }, 'unrouted leads routed');
-      await timers.schedule(started);
+    task: async (keepGoing) => {
+      const routed = await routeUnroutedLeads(db, { clock, topic: config.ROUTING_TOPIC, schedule: (list) => timers.schedule(list), keepGoing });
+      if (routed > 0) logger.info({ routed }, 'unrouted leads routed');
     },
     logger,
-    failureMessage: 'routing unrouted leads failed; the next sweep retries',
+    // A page that committed has scheduled its timers; a timer lost on the way is the SLA sweep's to restore.
+    failureMessage: 'routing unrouted leads failed; the next sweep retries what is left',
   });
   const shutdown: ShutdownStep[] = [
     // The consumer and the sweep first: they schedule timers through the queue closed below. (messaging's own

@@ -11,8 +11,10 @@ export type ApplyChunk = (chunk: readonly ChunkItem[]) => Promise<Outcome[] | nu
  * kafkajs hands the batches of one fetch to its partition workers in the same tick, and fetches again only
  * when every batch is done. Applied one transaction per partition, a fetch costs as many commits (and, where
  * partitions share rows, as many turns on the same locks) as it has partitions, and the last partition's
- * messages wait for all the others. Combined, a fetch costs one transaction, and partitions of one instance
- * never contend or deadlock with each other. Chunks handed in while a transaction runs go together in the next.
+ * messages wait for all the others. Combined, a fetch costs one transaction, and the fast paths of one
+ * instance's partitions never contend with each other. Chunks handed in while a transaction runs go together
+ * in the next. (Only batches that find a free worker of the same fetcher, i.e. broker, combine; a partition's
+ * next chunk usually arrives after its offset commit and goes in a later transaction.)
  *
  * Order holds: a partition hands in its next chunk only after its previous one resolved, and a chunk's
  * messages keep their order inside the combined one. When a combined transaction fails, each partition's
