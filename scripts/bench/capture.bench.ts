@@ -6,7 +6,8 @@
 // cost per lead (the app process and its Postgres backends), which noise from other processes moves less.
 // Usage: pnpm bench capture [--seconds 10] [--connections 50] [--rate 500] [--rounds 2]
 // (ends with one sustained phase where every request carries its own Idempotency-Key)
-// (CAPTURE_BENCH_PROF=<dir> to profile the server side)
+// (CAPTURE_BENCH_PROF=<dir> to profile the server side; CAPTURE_BENCH_LOG=<file> keeps the server's log lines,
+// whose responseTimeMs separates time spent in the app from time spent queued on this shared machine)
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -79,7 +80,7 @@ async function tenantKey(db: Parameters<typeof createIdentity>[0]['db'], slug: s
 async function serve(): Promise<void> {
   const id = `bench_capture_${Date.now()}`;
   // Production log level, written to /dev/null: the cost of logging is part of the figure.
-  const logger = createLogger({ name: 'capture', level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  const logger = createLogger({ name: 'capture', level: 'info', destination: pino.destination({ dest: process.env.CAPTURE_BENCH_LOG ?? '/dev/null', sync: false }) });
   const database = createDatabase<Database>({ url: env.DATABASE_URL, schema: id, logger });
   await migrateToLatest(database.db, { schema: id, migrations });
   const slug = id.replace(/_/g, '-');

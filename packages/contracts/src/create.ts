@@ -33,15 +33,37 @@ function toTime(time: Date | string | undefined): string {
   return Number.isNaN(time.getTime()) ? 'invalid date' : time.toISOString();
 }
 
+/*
+ * The envelope attributes a caller supplies, checked by the envelope's own rules. What createEvent fills in
+ * itself (a fresh uuid, the current time, the constants) is valid by construction; checking the whole
+ * envelope again cost a third of a capture's createEvent.
+ */
+const suppliedSchema = envelopeSchema
+  .pick({ id: true, source: true, type: true, time: true, subject: true, tenantid: true, correlationid: true, causationid: true })
+  .partial({ id: true, time: true, correlationid: true });
+
 /** Build a validated event: fills id, time, specversion and correlationid; throws EventValidationError. */
 export function createEvent<T extends EventType>(input: CreateEventInput<T>): EventOf<T> {
+  const time = toTime(input.time);
+  const supplied = {
+    id: input.id,
+    source: input.source,
+    type: input.type,
+    time: input.time === undefined ? undefined : time,
+    subject: input.subject,
+    tenantid: input.tenantid,
+    correlationid: input.correlationid,
+    causationid: input.causationid,
+  };
+  const checked = suppliedSchema.safeParse(supplied);
+  if (!checked.success) throw new EventValidationError('invalid_envelope', toIssues(checked.error.issues), input.type);
   const id = input.id ?? randomUUID();
   const envelope = {
     id,
     source: input.source,
     type: input.type,
     specversion: '1.0' as const,
-    time: toTime(input.time),
+    time,
     subject: input.subject,
     tenantid: input.tenantid,
     // A new chain starts here unless the caller continues one.
@@ -49,8 +71,6 @@ export function createEvent<T extends EventType>(input: CreateEventInput<T>): Ev
     ...(input.causationid === undefined ? {} : { causationid: input.causationid }),
     datacontenttype: 'application/json' as const,
   };
-  const checked = envelopeSchema.safeParse({ ...envelope, data: input.data });
-  if (!checked.success) throw new EventValidationError('invalid_envelope', toIssues(checked.error.issues), input.type);
   // Look the schema up by own key: `type` comes from untyped callers too.
   const schema = Object.hasOwn(eventDataSchemas, input.type) ? eventDataSchemas[input.type] : undefined;
   if (schema === undefined) {

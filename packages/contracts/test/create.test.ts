@@ -1,4 +1,4 @@
-import { createEvent, EventValidationError, exampleEvents, type EventData } from '../src/index.js';
+import { createEvent, envelopeSchema, EventValidationError, exampleEvents, type CreateEventInput, type EventData } from '../src/index.js';
 import { leadId, tenantId } from './fixtures.js';
 
 const base = { source: 'baton.capture', subject: leadId, tenantid: tenantId };
@@ -49,8 +49,18 @@ describe('createEvent', () => {
     ['a subject that is not a uuid', { subject: 'lead-1' }],
     ['an empty tenant', { tenantid: '' }],
     ['an invalid Date', { time: new Date('nope') }],
-  ])('given %s, when creating, then it throws invalid_envelope', (_label, override) => {
+    ['a Date past year 9999 (no RFC 3339 form)', { time: new Date('+010000-01-01T00:00:00Z') }],
+    ['a time string without an offset', { time: '2025-03-10T16:04:30' }],
+    ['an id that is not a uuid', { id: 'event-1' }],
+    ['an empty correlation id', { correlationid: '' }],
+    ['an empty source', { source: '' }],
+  ])('given %s, when creating, then it throws invalid_envelope', (_label, override: Partial<CreateEventInput<'lead.contacted'>>) => {
     const create = () => createEvent({ ...base, ...override, type: 'lead.contacted', data: exampleEvents['lead.contacted'] });
     expect(create).toThrow(expect.objectContaining({ code: 'invalid_envelope' }));
+  });
+
+  it('given an event built without time or id, then its filled-in attributes pass the full envelope schema', () => {
+    const event = createEvent({ ...base, type: 'lead.contacted', data: exampleEvents['lead.contacted'] });
+    expect(envelopeSchema.safeParse(event).success).toBe(true);
   });
 });

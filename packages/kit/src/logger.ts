@@ -1,29 +1,11 @@
 import { hostname } from 'node:os';
 import { pino } from 'pino';
+import { redact, redactFields } from './log-redaction.js';
+
+export { REDACTED_KEYS } from './log-redaction.js';
 
 /** The logger every package and service uses. */
 export type Logger = pino.Logger;
-
-/** Keys that hold personal data; their values never reach a log line. */
-export const REDACTED_KEYS: readonly string[] = [
-  'name',
-  'firstName',
-  'lastName',
-  'fullName',
-  'email',
-  'phone',
-  'contact',
-  'attendees',
-];
-
-// pino redaction works on explicit paths, so each key is listed at the top and under up to four
-// levels of wildcard (e.g. `lead.contact.details.email`); bodies are dropped whole because a
-// request or event body is where personal data arrives before anyone has named its fields.
-function redactPaths(): string[] {
-  const prefixes = ['', '*.', '*.*.', '*.*.*.', '*.*.*.*.'];
-  const keyed = prefixes.flatMap((prefix) => REDACTED_KEYS.map((key) => `${prefix}${key}`));
-  return [...keyed, 'body', '*.body', 'req.body', 'request.body', 'payload', '*.payload'];
-}
 
 /*
  * Database errors quote the offending values: a unique violation's `detail` reads
@@ -46,16 +28,36 @@ export function serializeError(err: unknown): unknown {
   return safe;
 }
 
-/** Creates a JSON logger that redacts personal data (see REDACTED_KEYS). */
+// Errors reach their serializer whole (an Error's message and stack are not own keys, so a redacted copy
+// would lose them); the serializer's output is redacted instead.
+const SERIALIZED = new Set(['err', 'error']);
+const serializeAndRedactError = (err: unknown): unknown => redact(serializeError(err));
+
+// Values interpolated into the message (`log.info('got %o', value)`) bypass the formatters.
+function redactInterpolated(this: pino.Logger, args: Parameters<pino.LogFn>, method: pino.LogFn): void {
+  const firstValue = typeof args[0] === 'string' ? 1 : 2;
+  if (args.length <= firstValue) return method.apply(this, args);
+  return method.apply(this, args.map((arg, i) => (i < firstValue ? arg : redact(arg))) as Parameters<pino.LogFn>);
+}
+
+/** Creates a JSON logger that redacts personal data (see REDACTED_KEYS) in fields, bindings and errors. */
 export function createLogger(opts: { name: string; level?: string; destination?: pino.DestinationStream }): Logger {
   const options: pino.LoggerOptions = {
     // Not pino's `name` option: `name` is a redacted key, so the service would log as '[redacted]'.
     base: { service: opts.name, pid: process.pid, hostname: hostname() },
     level: opts.level ?? 'info',
-    redact: { paths: redactPaths(), censor: '[redacted]' },
-    serializers: { err: serializeError, error: serializeError },
+    formatters: { log: (fields) => redactFields(fields, SERIALIZED) },
+    hooks: { logMethod: redactInterpolated },
+    serializers: { err: serializeAndRedactError, error: serializeAndRedactError },
     // ISO time reads better in incident timelines than epoch millis.
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  const logger = opts.destination ? pino(options, opts.destination) : pino(options);
+  // pino's bindings formatter sees the root's bindings only; children inherit this `child` through their
+  // prototype, so every child's bindings are redacted too.
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
+    return Reflect.apply(child, this, [redactFields(bindings, SERIALIZED), childOptions]) as ReturnType<Logger['child']>;
+  } as Logger['child'];
+  return logger;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errors } from '../src/errors.js';
-import { buildHttpApp } from '../src/http/index.js';
+import { annotateRequestLog, buildHttpApp } from '../src/http/index.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { memoryDestination } from './support.js';
@@ -40,6 +40,11 @@ export async function buildTestApp(readiness: Record<string, () => Promise<void>
   });
   app.get('/v1/crash', async () => {
     throw new Error('password=hunter2 leaked from the driver');
+  });
+  app.post('/v1/annotated', async (request) => {
+    annotateRequestLog(request, { leadId: 'lead-7' });
+    annotateRequestLog(request, { accepted: 2, replayed: false });
+    return { ok: true };
   });
   app.get('/v1/ids', async (request) => ({ requestId: request.id, correlationId: request.correlationId }));
   return { app, logs };

@@ -29,8 +29,44 @@ describe('createLogger', () => {
 
   it('redacts personal data in child logger bindings', () => {
     const output = memoryDestination();
-    createLogger({ name: 'test', destination: output.stream }).child({ email: 'ada@example.com' }).info('x');
+    const child = createLogger({ name: 'test', destination: output.stream }).child({ email: 'ada@example.com' });
+    child.child({ lead: { contact: { phone: '+44 20 7946 0000' } }, leadId: 'lead-1' }).info('x');
     expect(output.text()).not.toContain('ada@example.com');
+    expect(output.text()).not.toContain('+44 20 7946 0000');
+    expect(output.lines()[0]).toMatchObject({ leadId: 'lead-1', email: '[redacted]' });
+  });
+
+  it('redacts personal data at any depth, in arrays, and in values interpolated into the message', () => {
+    const output = memoryDestination();
+    const logger = createLogger({ name: 'test', destination: output.stream });
+    logger.info({ a: { b: { c: { d: { e: { f: { email: 'ada@example.com' } } } } } }, batch: [[{ phone: '+44 20 7946 0000' }]] }, 'deep');
+    logger.info('interpolated %o and %j', { contact: { name: 'Ada Lovelace' } }, { fullName: 'Charles Babbage' });
+    logger.info({ leadId: 'lead-2' }, 'with fields %o', { payload: { anything: 'Ada' } });
+    const text = output.text();
+    for (const value of personal) expect(text).not.toContain(value);
+    expect(output.lines()[0]).toMatchObject({ a: { b: { c: { d: { e: { f: { email: '[redacted]' } } } } } } });
+  });
+
+  it('redacts what an error carries in its own fields, keeping its message and stack', () => {
+    const output = memoryDestination();
+    const logger = createLogger({ name: 'test', destination: output.stream });
+    const err = Object.assign(new Error('lookup failed'), { email: 'ada@example.com', details: { contact: { phone: '+44 20 7946 0000' } } });
+    logger.error({ err }, 'failed');
+    logger.error({ cause: err }, 'failed again');
+    logger.child({ err }).warn('bound');
+    const text = output.text();
+    // Not the whole `personal` list: a stack trace may well contain 'Ada' (jestAdapter).
+    for (const value of ['ada@example.com', '+44 20 7946 0000']) expect(text).not.toContain(value);
+    const [first] = output.lines();
+    expect(first).toMatchObject({ err: { message: 'lookup failed', email: '[redacted]', stack: expect.stringContaining('lookup failed') } });
+  });
+
+  it('logs an object that refers to itself', () => {
+    const output = memoryDestination();
+    const cyclic: Record<string, unknown> = { leadId: 'lead-3' };
+    cyclic['self'] = cyclic;
+    createLogger({ name: 'test', destination: output.stream }).info({ cyclic }, 'cyclic');
+    expect(output.lines()[0]).toMatchObject({ cyclic: { leadId: 'lead-3' } });
   });
 
   it('keeps the service name despite `name` being a redacted key', () => {

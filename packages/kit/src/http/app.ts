@@ -47,6 +47,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app: HttpApp = createFastify(opts);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Declared up front so every request object keeps one shape (see annotateRequestLog).
+  app.decorateRequest('logFields', undefined);
   registerRequestContext(app);
   registerErrorHandling(app);
   // Swagger collects routes through an onRoute hook, so it must be in place before any route.

@@ -12,7 +12,7 @@ type Waiting = { lead: NewLeadWrite; resolve(outcome: NewLeadOutcome): void; rej
 
 /**
  * Writes the new leads of concurrent requests together: one statement, one round trip and one commit per
- * batch (migration 0003). Nothing waits on a timer: a lead goes out at once while fewer than `maxInFlight`
+ * batch (migrations 0003, 0004). Nothing waits on a timer: a lead goes out at once while fewer than `maxInFlight`
  * statements run, and otherwise joins the next statement, sent the moment one finishes. Under light load
  * each lead is its own statement; under heavy load up to `maxBatch` share one.
  *

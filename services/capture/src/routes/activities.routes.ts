@@ -1,10 +1,10 @@
-import { requirePrincipal, withIdempotency, type HttpApp, type Principal } from '@baton/kit';
+import { annotateRequestLog, requirePrincipal, withIdempotency, type HttpApp, type Principal } from '@baton/kit';
 import type { z } from 'zod';
 import type { Activity } from '../domain/activity.js';
 import { recordActivity } from '../use-cases/record-activity.js';
 import { activityInputSchema, activityResultSchema } from './activity.schemas.js';
 import { leadIdParamsSchema } from './lead.schemas.js';
-import { annotateLog, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
+import { idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
 import { guardBody, invalidFields } from './validation.js';
 
 // Clocks of dialers and CRMs drift; a few minutes ahead is skew, more is a wrong timestamp.
@@ -45,7 +45,7 @@ export function registerActivityRoutes(app: HttpApp, deps: RouteDeps): void {
       const result = await recordActivity(trx, leadId, activity, { tenantId: principal.tenantId, correlationId: request.correlationId, now, topic: deps.topic });
       return { status: 201, body: { ...result, leadId, type: activity.type } };
     });
-    annotateLog(request, reply, { leadId, activity: activity.type, replayed: response.replayed });
+    annotateRequestLog(request, { leadId, activity: activity.type, replayed: response.replayed });
     return sendStored(reply, response);
   });
 }

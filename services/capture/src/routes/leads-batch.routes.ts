@@ -1,5 +1,5 @@
 import { EventTooLargeError } from '@baton/kafka';
-import { withIdempotency, type HttpApp, type Tenant } from '@baton/kit';
+import { annotateRequestLog, withIdempotency, type HttpApp, type Tenant } from '@baton/kit';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { FieldError, LeadContent } from '../domain/lead.js';
@@ -8,7 +8,7 @@ import type { Database } from '../db/schema.js';
 import { captureLead, lockContacts, type CaptureContext } from '../use-cases/capture-lead.js';
 import { captureAnswer } from './leads.routes.js';
 import { captureResultSchema, leadInputSchema } from './lead.schemas.js';
-import { annotateLog, callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
+import { callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
 import { fieldErrorsOf, guardBody, leadTooLarge } from './validation.js';
 
 /** Most leads one batch may carry. */
@@ -84,7 +84,7 @@ export function registerBatchRoutes(app: HttpApp, deps: RouteDeps & { bodyLimit:
       return { status: 200, body: { accepted: items.length - rejected, rejected, results } };
     });
     const { accepted, rejected } = response.body as z.infer<typeof batchResponseSchema>;
-    annotateLog(request, reply, { accepted, rejected, replayed: response.replayed });
+    annotateRequestLog(request, { accepted, rejected, replayed: response.replayed });
     return sendStored(reply, response);
   });
 }

@@ -1,12 +1,12 @@
 import { EventTooLargeError } from '@baton/kafka';
-import { errors, IDEMPOTENCY_KEY_HEADER, validationFieldErrors, withIdempotency, type HttpApp } from '@baton/kit';
+import { annotateRequestLog, errors, IDEMPOTENCY_KEY_HEADER, validationFieldErrors, withIdempotency, type HttpApp } from '@baton/kit';
 import { z } from 'zod';
 import { findLead, listLeads, type LeadPosition } from '../db/lead.repository.js';
 import type { Lead } from '../domain/lead.js';
 import { normaliseLead, rawPhoneErrors } from '../domain/normalise.js';
 import { captureLead, captureLeadAlone, type CaptureResult } from '../use-cases/capture-lead.js';
 import { captureResultSchema, leadIdParamsSchema, leadInputSchema, leadViewSchema } from './lead.schemas.js';
-import { annotateLog, callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
+import { callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
 import { guardBody, invalidFields, leadTooLarge } from './validation.js';
 
 /** The answer to one capture, as POST /v1/leads and each batch item report it. */
@@ -80,7 +80,7 @@ function registerCapture(app: HttpApp, deps: RouteDeps): void {
       ? { ...answer(await captureLeadAlone(deps, normalised.lead, ctx).catch(tooLarge)), replayed: false }
       : await withIdempotency(deps.db, request, async (trx) => answer(await captureLead(trx, normalised.lead, ctx).catch(tooLarge)));
     const { leadId, status } = response.body as z.infer<typeof captureResultSchema>;
-    annotateLog(request, reply, { leadId, outcome: status, replayed: response.replayed });
+    annotateRequestLog(request, { leadId, outcome: status, replayed: response.replayed });
     return sendStored(reply, response);
   });
 }

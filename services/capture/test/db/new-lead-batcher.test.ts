@@ -14,15 +14,18 @@ afterAll(() => t.close());
 const topic = 'new-lead-batcher-test';
 
 /** A new lead's write as captureLead prepares it: contact locks, window, and its lead.captured event. */
-function newLead(email: string, tenantId: string = t.tenant.id): NewLeadWrite {
-  const data = { ...exampleEvents['lead.captured'], contact: { email }, capturedAt: new Date().toISOString() };
+function newLead(email: string, tenantId: string = t.tenant.id, opts: { phone?: string; since?: Date } = {}): NewLeadWrite {
+  const contact = opts.phone === undefined ? { email } : { email, phone: opts.phone };
+  const data = { ...exampleEvents['lead.captured'], contact, capturedAt: new Date().toISOString() };
   const event = createEvent({ type: 'lead.captured', source: 'baton.capture', subject: randomUUID(), tenantid: t.tenant.id, data });
   // tenantId is only overridden to make Postgres refuse the row (it is cast to uuid there).
   const eventJson = JSON.stringify({ ...event, tenantid: tenantId });
-  return { lockKeys: [`${tenantId}:email:${email}`], since: new Date(Date.now() - 86_400_000), eventJson, topic };
+  const lockKeys = [`${tenantId}:email:${email}`, ...(opts.phone === undefined ? [] : [`${tenantId}:phone:${opts.phone}`])];
+  return { lockKeys, since: opts.since ?? new Date(Date.now() - 86_400_000), eventJson, topic };
 }
 
 const email = () => `batch-${randomUUID()}@example.com`;
+const phone = () => `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
 async function storedLeads(emails: string[]): Promise<number> {
   const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM leads WHERE email = ANY(${emails}::text[])`.execute(t.harness.db);
@@ -68,6 +71,25 @@ describe('new lead batcher', () => {
     expect(outcomes).toEqual(['created', 'duplicate', 'created', 'duplicate']);
     expect(await storedLeads([first, second])).toBe(2);
     expect(await outboxRows([first, second])).toBe(2);
+  });
+
+  it('given stored leads, then a batch reports only repeats of open leads inside the window as duplicates', async () => {
+    const [open, closed, old, sharedPhone] = [email(), email(), email(), phone()];
+    const batcher = createNewLeadBatcher(t.harness.db, { maxInFlight: 1 });
+    await Promise.all([open, closed, old].map((e) => batcher.write(newLead(e))));
+    await sql`UPDATE leads SET status = 'closed' WHERE email = ${closed}`.execute(t.harness.db);
+    const fresh = email();
+    const outcomes = await Promise.all([
+      batcher.write(newLead(open)),
+      batcher.write(newLead(closed)),
+      // A window that starts after the stored lead was created: too old to be the same lead.
+      batcher.write(newLead(old, t.tenant.id, { since: new Date(Date.now() + 60_000) })),
+      batcher.write(newLead(fresh, t.tenant.id, { phone: sharedPhone })),
+      // Another email, but the phone of the lead just before it in the same batch.
+      batcher.write(newLead(email(), t.tenant.id, { phone: sharedPhone })),
+    ]);
+    expect(outcomes).toEqual(['duplicate', 'created', 'created', 'created', 'duplicate']);
+    expect(await storedLeads([open, closed, old, fresh])).toBe(6);
   });
 
   it('given one lead Postgres refuses in a batch, then only that lead fails and the others are stored', async () => {

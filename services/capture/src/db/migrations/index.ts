@@ -4,6 +4,7 @@ import type { Migration } from 'kysely';
 import { leadsMigration0001 } from './0001-leads.migration.js';
 import { captureNewLeadMigration0002 } from './0002-capture-new-lead.migration.js';
 import { captureNewLeadsMigration0003 } from './0003-capture-new-leads.migration.js';
+import { captureNewLeadsSetBasedMigration0004 } from './0004-capture-new-leads-set-based.migration.js';
 
 /** Every migration of the capture schema, keyed '0001_name' in run order; frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0001_leads_activities': leadsMigration0001,
   '0002_capture_new_lead': captureNewLeadMigration0002,
   '0003_capture_new_leads': captureNewLeadsMigration0003,
+  '0004_capture_new_leads_set_based': captureNewLeadsSetBasedMigration0004,
 };
