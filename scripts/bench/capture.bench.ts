@@ -4,8 +4,10 @@
 // event loop. Other processes share this machine's two cores, so the sustained phase alternates capture and
 // bare for --rounds rounds and keeps each side's best round; each phase also reports the server-side CPU it
 // cost per lead (the app process and its Postgres backends), which noise from other processes moves less.
-// Usage: pnpm bench capture [--seconds 10] [--connections 50] [--rate 500] [--rounds 2]
-// (ends with one sustained phase where every request carries its own Idempotency-Key)
+// Usage: pnpm bench capture [--seconds 10] [--connections 50] [--rate 500] [--rounds 2] [--fixed-only]
+// (sustained phases are closed-loop autocannon runs; the fixed-rate phase sends evenly spaced requests and
+// times each from when it was due (paced.ts), for capture and then bare; ends with one sustained phase where
+// every request carries its own Idempotency-Key)
 // (CAPTURE_BENCH_PROF=<dir> to profile the server side; CAPTURE_BENCH_LOG=<file> keeps the server's log lines,
 // whose responseTimeMs separates time spent in the app from time spent queued on this shared machine)
 import { fork, type ChildProcess } from 'node:child_process';
@@ -26,6 +28,7 @@ import { buildApp } from '../../services/capture/src/app.js';
 import { configSchema } from '../../services/capture/src/config.js';
 import { migrations } from '../../services/capture/src/db/migrations/index.js';
 import type { Database } from '../../services/capture/src/db/schema.js';
+import { pacedLoad } from './paced.js';
 import { option, round } from './stats.js';
 
 const env = {
@@ -181,13 +184,13 @@ function leadBody(): string {
   });
 }
 
-async function load(url: string, key: string, opts: { seconds: number; connections: number; overallRate?: number; idempotencyKeys?: boolean }) {
+/** Closed-loop load: `connections` clients, each sending its next request when the last one answered. */
+async function load(url: string, key: string, opts: { seconds: number; connections: number; idempotencyKeys?: boolean }) {
   const target = new URL(url);
   const result = await autocannon({
     url: target.origin,
     duration: opts.seconds,
     connections: opts.connections,
-    ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
     requests: [{
       method: 'POST',
       path: target.pathname,
@@ -211,10 +214,10 @@ async function load(url: string, key: string, opts: { seconds: number; connectio
 }
 
 /** A load phase with the server-side CPU it cost per accepted lead (app process + its Postgres backends). */
-async function measured(child: ChildProcess, url: string, key: string, opts: Parameters<typeof load>[2]) {
+async function measured<R extends { ok: number }>(child: ChildProcess, run: () => Promise<R>) {
   child.send({ type: 'cpu' });
   const before = await nextMessage<Cpu>(child, 'cpu');
-  const result = await load(url, key, opts);
+  const result = await run();
   child.send({ type: 'cpu' });
   const after = await nextMessage<Cpu>(child, 'cpu');
   const perLead = (ms: number) => round(ms / Math.max(1, result.ok), 3);
@@ -240,15 +243,20 @@ function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
-type Measured = Awaited<ReturnType<typeof measured>>;
+type Measured = Awaited<ReturnType<typeof measured<Awaited<ReturnType<typeof load>>>>>;
+
+/** The fixed-rate phase: evenly spaced requests (paced.ts), not autocannon's bursts. */
+function atRate(url: string, key: string) {
+  return pacedLoad({ url, rate, seconds, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: leadBody });
+}
 
 /** Alternates capture and bare for `rounds` rounds; each side's best round is its figure. */
 async function sustained(child: ChildProcess, ready: Ready) {
   const captureRounds: Measured[] = [];
   const bareRounds: Measured[] = [];
   for (let i = 0; i < rounds; i++) {
-    captureRounds.push(await measured(child, `${ready.capture}/v1/leads`, ready.key, { seconds, connections }));
-    bareRounds.push(await measured(child, `${ready.bare}/bare`, ready.key, { seconds, connections }));
+    captureRounds.push(await measured(child, () => load(`${ready.capture}/v1/leads`, ready.key, { seconds, connections })));
+    bareRounds.push(await measured(child, () => load(`${ready.bare}/bare`, ready.key, { seconds, connections })));
   }
   const best = (runs: Measured[]) => runs.reduce((a, b) => (b.leadsPerSec > a.leadsPerSec ? b : a));
   const [capture, bare] = [best(captureRounds), best(bareRounds)];
@@ -268,16 +276,24 @@ async function drive(): Promise<void> {
     // Warm-up: JIT, connection pools, caches (API key, tenant).
     await load(`${ready.capture}/v1/leads`, ready.key, { seconds: 3, connections: 20 });
     await load(`${ready.bare}/bare`, ready.key, { seconds: 3, connections: 20 });
+    if (process.argv.includes('--fixed-only')) {
+      const fixed = await measured(child, () => atRate(`${ready.capture}/v1/leads`, ready.key));
+      const bareFixed = await measured(child, () => atRate(`${ready.bare}/bare`, ready.key));
+      console.log(JSON.stringify({ bench: 'capture', seconds, fixedRate: { rate, capture: fixed, bare: bareFixed } }, null, 2));
+      return;
+    }
     const max = await sustained(child, ready);
-    const fixed = await measured(child, `${ready.capture}/v1/leads`, ready.key, { seconds, connections: 20, overallRate: rate });
+    const fixed = await measured(child, () => atRate(`${ready.capture}/v1/leads`, ready.key));
+    // The bare endpoint at the same rate: this machine's floor for one request and one insert.
+    const bareFixed = await measured(child, () => atRate(`${ready.bare}/bare`, ready.key));
     // The same sustained load with an Idempotency-Key on every request: one transaction each, no shared commit.
-    const keyed = await measured(child, `${ready.capture}/v1/leads`, ready.key, { seconds, connections, idempotencyKeys: true });
+    const keyed = await measured(child, () => load(`${ready.capture}/v1/leads`, ready.key, { seconds, connections, idempotencyKeys: true }));
     child.send({ type: 'drain' });
     const drained = await nextMessage<Drained>(child, 'drained');
     console.log(JSON.stringify({
       bench: 'capture', seconds, connections, rounds,
       sustained: max,
-      fixedRate: { rate, ...fixed },
+      fixedRate: { rate, capture: fixed, bare: bareFixed },
       sustainedWithIdempotencyKeys: keyed,
       outbox: { pendingAfterDrain: drained.pending, published: drained.published, drainSecondsAfterLoad: drained.drainSeconds },
       targets: { leadsPerSec: max.capture.leadsPerSec >= 1500, p99Under25msAt500: fixed.latencyMs.p99 < 25, atLeast40PctOfBare: max.captureToBare >= 0.4 },
