@@ -17,6 +17,8 @@ export type PacedOptions = {
   body: () => string;
   /** Sockets kept open to the server; a request finding all busy waits (and that wait counts). */
   maxSockets?: number;
+  /** A request without an answer by then counts as an error. Default 10 s. */
+  timeoutMs?: number;
 };
 
 export type PacedResult = {
@@ -34,35 +36,45 @@ export async function pacedLoad(opts: PacedOptions): Promise<PacedResult> {
   const target = new URL(opts.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 });
   const total = Math.round(opts.rate * opts.seconds);
+  if (total < 1) throw new Error('pacedLoad: rate * seconds must be at least one request');
   const spacing = 1000 / opts.rate;
   const latencies: number[] = [];
   const sendLags: number[] = [];
   let [ok, non2xx, errors, done] = [0, 0, 0, 0];
   const begin = performance.now() + 20;
   const finished = new Promise<void>((resolve) => {
-    const settle = () => {
-      done += 1;
-      if (done === total) resolve();
+    // Each request settles once, whichever of answer, error or timeout comes first.
+    const settleOnce = () => {
+      let settled = false;
+      return (outcome: 'ok' | 'non2xx' | 'error', due: number) => {
+        if (settled) return;
+        settled = true;
+        if (outcome === 'error') errors += 1;
+        else {
+          latencies.push(performance.now() - due);
+          if (outcome === 'ok') ok += 1;
+          else non2xx += 1;
+        }
+        done += 1;
+        if (done === total) resolve();
+      };
     };
     const send = (due: number) => {
       sendLags.push(performance.now() - due);
       const body = opts.body();
+      const settle = settleOnce();
       const request = http.request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...opts.headers, 'content-length': Buffer.byteLength(body) } },
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, timeout: opts.timeoutMs ?? 10_000, headers: { ...opts.headers, 'content-length': Buffer.byteLength(body) } },
         (response) => {
           response.resume();
-          response.on('end', () => {
-            latencies.push(performance.now() - due);
-            if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300) ok += 1;
-            else non2xx += 1;
-            settle();
-          });
+          const status = response.statusCode ?? 0;
+          response.on('end', () => settle(status >= 200 && status < 300 ? 'ok' : 'non2xx', due));
+          response.on('aborted', () => settle('error', due));
+          response.on('error', () => settle('error', due));
         },
       );
-      request.on('error', () => {
-        errors += 1;
-        settle();
-      });
+      request.on('timeout', () => request.destroy(new Error('timed out')));
+      request.on('error', () => settle('error', due));
       request.end(body);
     };
     let next = 0;

@@ -22,36 +22,49 @@ export const CENSOR = '[redacted]';
 // named its fields.
 const CENSORED = new Set([...REDACTED_KEYS, 'body', 'payload']);
 
-// Log objects are shallow; anything nested deeper is not worth the risk of printing unread (and a cycle
-// ends here).
+// Log objects are shallow; anything nested deeper is not worth the risk of printing unread.
 const MAX_DEPTH = 10;
+
+/** What a value met again on its own path (a cycle) is replaced with, as JSON.stringify would fail there. */
+export const CIRCULAR = '[Circular]';
 
 /**
  * `value` with the value of every censored key replaced by CENSOR, at any depth. Shares every object that
  * needs no change, so the common log line (ids, counts, durations) allocates nothing.
  */
 export function redact(value: unknown): unknown {
-  return redactAt(value, 0);
+  return redactAt(value, 0, new Set());
 }
 
 /** redact for a log line's own fields, except `skip`: fields whose serializer redacts what it returns. */
 export function redactFields(fields: Record<string, unknown>, skip: ReadonlySet<string>): Record<string, unknown> {
-  return redactObject(fields, 0, skip);
+  return redactObject(fields, 0, new Set(), skip);
 }
 
-function redactAt(value: unknown, depth: number): unknown {
+// Values that print through toJSON and carry no keys of their own worth reading.
+const isOpaque = (value: object): boolean => value instanceof Date || value instanceof Uint8Array || value instanceof URL;
+
+function redactAt(value: unknown, depth: number, path: Set<object>): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (path.has(value)) return CIRCULAR;
   if (depth >= MAX_DEPTH) return CENSOR;
-  // Dates, Buffers and the like print through toJSON, not through their keys.
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
-  return Array.isArray(value) ? redactArray(value, depth) : redactObject(value as Record<string, unknown>, depth);
+  if (isOpaque(value)) return value;
+  path.add(value);
+  try {
+    // Anything else with toJSON prints what toJSON returns: that is what is read.
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return redactAt(toJSON.call(value), depth, path);
+    return Array.isArray(value) ? redactArray(value, depth, path) : redactObject(value as Record<string, unknown>, depth, path);
+  } finally {
+    path.delete(value);
+  }
 }
 
-function redactArray(array: readonly unknown[], depth: number): unknown[] {
+function redactArray(array: readonly unknown[], depth: number, path: Set<object>): unknown[] {
   let copy: unknown[] | undefined;
   for (let i = 0; i < array.length; i++) {
     const item = array[i];
-    const redacted = redactAt(item, depth + 1);
+    const redacted = redactAt(item, depth + 1, path);
     if (redacted !== item) {
       copy ??= array.slice();
       copy[i] = redacted;
@@ -60,15 +73,16 @@ function redactArray(array: readonly unknown[], depth: number): unknown[] {
   return copy ?? (array as unknown[]);
 }
 
-function redactObject(object: Record<string, unknown>, depth: number, skip?: ReadonlySet<string>): Record<string, unknown> {
+function redactObject(object: Record<string, unknown>, depth: number, path: Set<object>, skip?: ReadonlySet<string>): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
   // Own enumerable keys: exactly what JSON.stringify prints, also for an Error logged under another key.
   for (const key of Object.keys(object)) {
     if (skip?.has(key)) continue;
     const item = object[key];
-    const redacted = CENSORED.has(key) && item !== undefined ? CENSOR : redactAt(item, depth + 1);
+    const redacted = CENSORED.has(key) && item !== undefined ? CENSOR : redactAt(item, depth + 1, path);
     if (redacted !== item) {
-      copy ??= { ...object };
+      // Same prototype: a getter (a class's, or a serializer reading it later) still answers on the copy.
+      copy ??= Object.assign(Object.create(Object.getPrototypeOf(object) as object | null) as Record<string, unknown>, object);
       copy[key] = redacted;
     }
   }

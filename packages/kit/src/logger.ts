@@ -29,15 +29,31 @@ export function serializeError(err: unknown): unknown {
 }
 
 // Errors reach their serializer whole (an Error's message and stack are not own keys, so a redacted copy
-// would lose them); the serializer's output is redacted instead.
-const SERIALIZED = new Set(['err', 'error']);
+// would lose them); the serializer's output is redacted instead. Requests and replies (fastify logs
+// `{ req }` / `{ res: reply }` in places) go to serializers that print only what is safe, rather than being
+// walked: they are large graphs of sockets and parsers.
+const SERIALIZED = new Set(['err', 'error', 'req', 'res']);
 const serializeAndRedactError = (err: unknown): unknown => redact(serializeError(err));
+const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+const serializers: pino.LoggerOptions['serializers'] = {
+  err: serializeAndRedactError,
+  error: serializeAndRedactError,
+  // The route pattern, never the URL: a query string can carry an email or a phone.
+  req: (req: unknown) => ({ method: field(req, 'method'), route: field(field(req, 'routeOptions'), 'url') }),
+  res: (res: unknown) => ({ statusCode: field(res, 'statusCode') }),
+};
 
-// Values interpolated into the message (`log.info('got %o', value)`) bypass the formatters.
-function redactInterpolated(this: pino.Logger, args: Parameters<pino.LogFn>, method: pino.LogFn): void {
-  const firstValue = typeof args[0] === 'string' ? 1 : 2;
-  if (args.length <= firstValue) return method.apply(this, args);
-  return method.apply(this, args.map((arg, i) => (i < firstValue ? arg : redact(arg))) as Parameters<pino.LogFn>);
+/*
+ * Everything a call hands pino besides its fields: values interpolated into the message (`%o`, `%j`) and an
+ * object given as the message bypass the formatters. An error logged alone (`log.error(err)`) lends pino
+ * its message: for a database error that message can quote the input, so the serializer's safe one is used.
+ */
+function redactArguments(this: pino.Logger, args: Parameters<pino.LogFn>, method: pino.LogFn): void {
+  const [first, ...rest] = args as unknown[];
+  if (first instanceof Error && rest.length === 0) {
+    return method.apply(this, [first, String(field(serializeError(first), 'message'))] as Parameters<pino.LogFn>);
+  }
+  return method.apply(this, [first, ...rest.map((arg) => redact(arg))] as Parameters<pino.LogFn>);
 }
 
 /** Creates a JSON logger that redacts personal data (see REDACTED_KEYS) in fields, bindings and errors. */
@@ -47,17 +63,39 @@ export function createLogger(opts: { name: string; level?: string; destination?:
     base: { service: opts.name, pid: process.pid, hostname: hostname() },
     level: opts.level ?? 'info',
     formatters: { log: (fields) => redactFields(fields, SERIALIZED) },
-    hooks: { logMethod: redactInterpolated },
-    serializers: { err: serializeAndRedactError, error: serializeAndRedactError },
+    hooks: { logMethod: redactArguments },
+    serializers,
     // ISO time reads better in incident timelines than epoch millis.
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   const logger = opts.destination ? pino(options, opts.destination) : pino(options);
-  // pino's bindings formatter sees the root's bindings only; children inherit this `child` through their
-  // prototype, so every child's bindings are redacted too.
-  const child = logger.child;
-  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
-    return Reflect.apply(child, this, [redactFields(bindings, SERIALIZED), childOptions]) as ReturnType<Logger['child']>;
-  } as Logger['child'];
+  keepRedacting(logger);
   return logger;
+}
+
+/*
+ * pino's bindings formatter sees the root's bindings only, and a child may bring formatters or serializers
+ * of its own. Children inherit these overrides through their prototype, so every child, and every child of
+ * a child, has its bindings redacted and cannot switch redaction off.
+ */
+function keepRedacting(logger: Logger): void {
+  const { child, setBindings } = logger;
+  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
+    const safeBindings = typeof bindings === 'object' && bindings !== null ? redactFields(bindings, SERIALIZED) : bindings;
+    return Reflect.apply(child, this, [safeBindings, childOptions && redactingOptions(childOptions)]) as ReturnType<Logger['child']>;
+  } as Logger['child'];
+  logger.setBindings = function redactedSetBindings(this: Logger, bindings) {
+    Reflect.apply(setBindings, this, [redactFields(bindings, SERIALIZED)]);
+  };
+}
+
+function redactingOptions<T extends pino.ChildLoggerOptions>(childOptions: T): T {
+  const log = childOptions.formatters?.log;
+  const own = childOptions.serializers ?? {};
+  const wrapped = Object.fromEntries(Object.entries(own).map(([key, serialize]) => [key, (value: unknown) => redact(serialize(value))]));
+  return {
+    ...childOptions,
+    ...(log ? { formatters: { ...childOptions.formatters, log: (fields: Record<string, unknown>) => redactFields(log(fields) as Record<string, unknown>, SERIALIZED) } } : {}),
+    ...(childOptions.serializers ? { serializers: wrapped } : {}),
+  };
 }

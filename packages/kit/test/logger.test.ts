@@ -69,6 +69,54 @@ describe('createLogger', () => {
     expect(output.lines()[0]).toMatchObject({ cyclic: { leadId: 'lead-3' } });
   });
 
+  it('prints a cycle as [Circular] and walks a richly cross-linked graph without blowing up', () => {
+    const output = memoryDestination();
+    // Every node points back at every ancestor: a walk without cycle detection visits b^depth paths.
+    const root: Record<string, unknown> = { leadId: 'lead-4' };
+    let node = root;
+    for (let i = 0; i < 12; i++) {
+      const next: Record<string, unknown> = { up: node, root, again: node, email: 'ada@example.com' };
+      node['down'] = next;
+      node = next;
+    }
+    createLogger({ name: 'test', destination: output.stream }).info({ graph: root }, 'graph');
+    const [line] = output.lines() as Array<{ graph: { leadId: string; down: { up: string; email: string } } }>;
+    expect(line?.graph).toMatchObject({ leadId: 'lead-4', down: { up: '[Circular]', email: '[redacted]' } });
+    expect(output.text()).not.toContain('ada@example.com');
+  });
+
+  it('redacts what toJSON returns, an object given as the message, and what a child brings of its own', () => {
+    const output = memoryDestination();
+    const logger = createLogger({ name: 'test', destination: output.stream });
+    class Person {
+      constructor(private readonly address: string) {}
+      toJSON() {
+        return { email: this.address };
+      }
+    }
+    logger.info({ person: new Person('ada@example.com'), at: new Date(0) }, 'to json');
+    logger.info({ leadId: 'lead-5' }, { contact: { phone: '+44 20 7946 0000' } } as unknown as string);
+    const child = logger.child({}, { formatters: { log: (fields) => ({ ...fields, added: { email: 'ada@example.com' } }) }, serializers: { thing: () => ({ name: 'Ada Lovelace' }) } });
+    child.info({ thing: 1 }, 'child options');
+    child.setBindings({ phone: '+44 20 7946 0000' });
+    child.info('set bindings');
+    const text = output.text();
+    for (const value of personal) expect(text).not.toContain(value);
+    expect(output.lines()[0]).toMatchObject({ person: { email: '[redacted]' }, at: '1970-01-01T00:00:00.000Z' });
+    expect(output.lines()[2]).toMatchObject({ added: { email: '[redacted]' }, thing: { name: '[redacted]' } });
+  });
+
+  it('logs requests and replies through safe serializers: method, route pattern and status only', () => {
+    const output = memoryDestination();
+    const logger = createLogger({ name: 'test', destination: output.stream });
+    const req = { method: 'POST', url: '/v1/leads?email=ada@example.com', routeOptions: { url: '/v1/leads' }, headers: { authorization: 'Bearer secret' }, body: { name: 'Ada' } };
+    const reply = { statusCode: 201, raw: { socket: { remoteAddress: '10.0.0.1' } }, request: req };
+    logger.info({ req, res: reply }, 'request');
+    expect(output.text()).not.toContain('ada@example.com');
+    expect(output.text()).not.toContain('secret');
+    expect(output.lines()[0]).toMatchObject({ req: { method: 'POST', route: '/v1/leads' }, res: { statusCode: 201 } });
+  });
+
   it('keeps the service name despite `name` being a redacted key', () => {
     const output = memoryDestination();
     createLogger({ name: 'capture', destination: output.stream }).info('x');
@@ -97,13 +145,16 @@ describe('createLogger', () => {
       const logger = createLogger({ name: 'test', destination: output.stream });
       logger.error({ err }, 'insert failed');
       logger.error({ err: cast }, 'cast failed');
+      // Alone, an error lends pino its message: the safe one, not the one quoting the input.
+      logger.error(cast as Error);
     } finally {
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();
     }
     expect(output.text()).not.toContain('ada@example.com');
-    const [unique, cast] = output.lines();
+    const [unique, cast, alone] = output.lines();
     expect(unique).toMatchObject({ err: { code: '23505', constraint: expect.stringContaining('email') } });
     expect(cast).toMatchObject({ err: { code: '22P02' } });
+    expect(alone).toMatchObject({ msg: 'database error 22P02', err: { code: '22P02' } });
   });
 });

@@ -22,7 +22,8 @@ export function annotateRequestLog(request: FastifyRequest, fields: LogFields): 
 // Fastify's default lines log the full URL (query strings can carry emails or phones) and the
 // whole req object; these log the route pattern instead, and never a body.
 function requestFields(request: FastifyRequest) {
-  return { method: request.method, route: request.routeOptions.url ?? '(unmatched)', ...request.logFields };
+  // The handler's fields first: they cannot overwrite the method or the route.
+  return { ...request.logFields, method: request.method, route: request.routeOptions.url ?? '(unmatched)' };
 }
 
 /** Request log lines with reqId (from the child logger), method, route pattern, status and time. */

@@ -13,7 +13,8 @@ import { captureNewLeadsMigration0003 } from './0003-capture-new-leads.migration
  * so a concurrent capture of the same contact is seen. An item repeating the email or phone of an earlier
  * item of the batch is reported as a duplicate, as 0003 did once that earlier lead was written; the service
  * captures each duplicate again on its own (capture_new_lead), which merges it or, when there is nothing
- * open to merge into after all, stores it.
+ * open to merge into after all, stores it. (Such an item's duplicate_of may name a lead that was not written,
+ * when the earlier item was itself a duplicate or outside the window; the service does not read it.)
  */
 export const captureNewLeadsSetBasedMigration0004: Migration = {
   async up(db: Kysely<any>) {
