@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, ensureTopics } from '@baton/kafka';
 import {
@@ -43,7 +44,7 @@ const rounds = option('rounds', 2);
 
 type Ready = { type: 'ready'; capture: string; bare: string; key: string };
 type Drained = { type: 'drained'; pending: number; published: number; drainSeconds: number };
-type Cpu = { type: 'cpu'; nodeMs: number; postgresMs: Record<number, number> | null };
+type Cpu = { type: 'cpu'; nodeMs: number; postgresMs: Record<number, number> | null; eventLoopDelayMs: { p99: number; max: number } };
 
 // ---- server side (child process) ----
 
@@ -100,17 +101,25 @@ async function serve(): Promise<void> {
   const app = await buildApp({ config, logger, db: database.db, redis, metrics: createMetrics('capture'), messaging: { ping: () => kafka.ping() }, identity, eventsTopic: id, rateLimitNameSpace: `${id}:` });
   const capture = await app.listen({ port: 0, host: '127.0.0.1' });
   const bare = await startBare(id);
+  // How long the server's event loop was held up (GC, long tasks, no CPU to run on), per phase.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   process.on('message', (message: { type: string }) => {
     if (message.type === 'drain') void drain(database.db).then((drained) => process.send?.(drained));
-    if (message.type === 'cpu') void cpu(database.db, id).then((usage) => process.send?.(usage));
+    if (message.type === 'cpu') void cpu(database.db, id, loopDelay).then((usage) => process.send?.(usage));
     if (message.type === 'stop') void cleanUp([() => app.close(), () => relay.stop(), () => publisher.disconnect(), () => deleteTopics(kafka, [id]), () => redis.quit()], database, id, slug);
   });
   process.send?.({ type: 'ready', capture, bare, key } satisfies Ready);
 }
 
-/** CPU used so far by this process, and by each Postgres backend of both apps' pools (Linux /proc; else null). */
-async function cpu(db: Kysely<Database>, id: string): Promise<Cpu> {
+/**
+ * CPU used so far by this process, and by each Postgres backend of both apps' pools (Linux /proc; else null),
+ * with the event loop's delay since the last call.
+ */
+async function cpu(db: Kysely<Database>, id: string, loopDelay: IntervalHistogram): Promise<Cpu> {
   const usage = process.cpuUsage();
+  const eventLoopDelayMs = { p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) };
+  loopDelay.reset();
   const { rows } = await sql<{ pid: number }>`
     SELECT pid FROM pg_stat_activity WHERE application_name IN (${`baton-${id}`}, ${`bench-bare-${id}`})`.execute(db);
   let postgres: Record<number, number> | null = {};
@@ -125,7 +134,7 @@ async function cpu(db: Kysely<Database>, id: string): Promise<Cpu> {
       break;
     }
   }
-  return { type: 'cpu', nodeMs: (usage.user + usage.system) / 1000, postgresMs: postgres };
+  return { type: 'cpu', nodeMs: (usage.user + usage.system) / 1000, postgresMs: postgres, eventLoopDelayMs };
 }
 
 /** Stops what serve started, then removes the schema and the identity fixture, and exits. */
@@ -226,7 +235,7 @@ async function measured<R extends { ok: number }>(child: ChildProcess, run: () =
   const end = after.postgresMs;
   const postgresMs = start && end ? Object.entries(end).reduce((sum, [pid, ms]) => sum + ms - (start[Number(pid)] ?? 0), 0) : null;
   const postgres = postgresMs === null ? null : perLead(postgresMs);
-  return { ...result, cpuMsPerLead: { node: perLead(after.nodeMs - before.nodeMs), postgres } };
+  return { ...result, cpuMsPerLead: { node: perLead(after.nodeMs - before.nodeMs), postgres }, serverEventLoopDelayMs: after.eventLoopDelayMs };
 }
 
 function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
