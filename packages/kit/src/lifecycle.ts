@@ -73,7 +73,7 @@ export function onShutdown(logger: Logger, steps: ShutdownStep[], opts: { timeou
       process.exit(1);
     }
     shuttingDown = true;
-    logger.info({ signal, timeoutMs }, 'shutting down');
+    logger.info({ signal, timeoutMs, steps: steps.map((step) => step.name) }, 'shutting down');
     void runShutdown(logger, steps, timeoutMs).then((completed) => {
       if (completed) logger.info('shutdown complete');
       else logger.error({ timeoutMs }, 'shutdown timed out');
