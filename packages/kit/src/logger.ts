@@ -18,14 +18,36 @@ function isDatabaseError(err: Record<string, unknown>): boolean {
   return typeof err['code'] === 'string' && /^[0-9A-Z]{5}$/.test(err['code']) && typeof err['severity'] === 'string';
 }
 
-/** pino's error serializer, minus the values database errors echo back. */
+const isErrorLike = (value: unknown): value is Error =>
+  value instanceof Error || (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' && typeof (value as { stack?: unknown }).stack === 'string');
+
+/**
+ * pino's error serializer, minus the values database errors echo back, wherever the database error sits: the
+ * error itself, its `cause`, an AggregateError's `errors`, or any property holding an error. (pino's own
+ * serializer appends each cause's message to the error's, which would carry a database error's text along.)
+ */
 export function serializeError(err: unknown): unknown {
-  if (typeof err !== 'object' || err === null) return err;
-  const record = err as Record<string, unknown>;
-  if (!isDatabaseError(record)) return pino.stdSerializers.err(err as Error);
-  const safe: Record<string, unknown> = { type: 'DatabaseError', message: `database error ${String(record['code'])}` };
-  for (const field of PG_ERROR_FIELDS) if (record[field] !== undefined) safe[field] = record[field];
-  return safe;
+  return serializeErrorIn(err, new Set());
+}
+
+function serializeErrorIn(err: unknown, seen: Set<object>): unknown {
+  if (!isErrorLike(err)) return err;
+  const record = err as unknown as Record<string, unknown>;
+  if (isDatabaseError(record)) {
+    const safe: Record<string, unknown> = { type: 'DatabaseError', message: `database error ${String(record['code'])}` };
+    for (const field of PG_ERROR_FIELDS) if (record[field] !== undefined) safe[field] = record[field];
+    return safe;
+  }
+  if (seen.has(err)) return '[Circular]';
+  seen.add(err);
+  const out: Record<string, unknown> = { type: err.constructor?.name ?? err.name, message: err.message, stack: err.stack };
+  // Own and inherited enumerable properties, as pino's serializer copies them.
+  for (const key in record) {
+    if (out[key] === undefined) out[key] = isErrorLike(record[key]) ? serializeErrorIn(record[key], seen) : record[key];
+  }
+  if (record['cause'] !== undefined) out['cause'] = serializeErrorIn(record['cause'], seen);
+  if (Array.isArray(record['errors'])) out['errors'] = record['errors'].map((inner) => serializeErrorIn(inner, seen));
+  return out;
 }
 
 // Errors reach their serializer whole (an Error's message and stack are not own keys, so a redacted copy

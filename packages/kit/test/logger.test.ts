@@ -147,12 +147,20 @@ describe('createLogger', () => {
       logger.error({ err: cast }, 'cast failed');
       // Alone, an error lends pino its message: the safe one, not the one quoting the input.
       logger.error(cast as Error);
+      // Wrapped: as a cause, inside an AggregateError, or held in a property of another error.
+      const wrapped = new Error('capture failed', { cause: err });
+      logger.error({ err: wrapped }, 'wrapped');
+      logger.error({ err: new AggregateError([err, cast], 'several failed') }, 'aggregate');
+      logger.error({ err: Object.assign(new Error('outer'), { original: cast }) }, 'held');
     } finally {
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();
     }
     expect(output.text()).not.toContain('ada@example.com');
-    const [unique, cast, alone] = output.lines();
+    const [unique, cast, alone, wrapped, aggregate, held] = output.lines();
+    expect(wrapped).toMatchObject({ err: { message: 'capture failed', cause: { code: '23505', message: 'database error 23505' } } });
+    expect(aggregate).toMatchObject({ err: { message: 'several failed', errors: [{ code: '23505' }, { code: '22P02' }] } });
+    expect(held).toMatchObject({ err: { message: 'outer', original: { code: '22P02' } } });
     expect(unique).toMatchObject({ err: { code: '23505', constraint: expect.stringContaining('email') } });
     expect(cast).toMatchObject({ err: { code: '22P02' } });
     expect(alone).toMatchObject({ msg: 'database error 22P02', err: { code: '22P02' } });
