@@ -12,7 +12,8 @@ export const configSchema = baseConfigSchema.extend({
   PORT: baseConfigSchema.shape.PORT.default(3005),
   // Per API key, unless the key carries its own limit. Funnel queries are cheap, but not free.
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
-  // Partitions consumed in parallel by this replica (the topic has 6 by default).
+  // Partitions this replica takes from a fetch at once (the topic has 6 by default); their chunks share one
+  // transaction (the consumer's combiner).
   CONSUMER_CONCURRENCY: positiveInt.default(6),
   // Events per consumer transaction and offset commit: fewer commits (fsyncs) per event; a crash redoes at
   // most this many events per partition, which the inbox and the idempotent fold make harmless.

@@ -11,6 +11,9 @@ import { inferTimeZone } from './time-zone.js';
 const emailSchema = eventDataSchemas['lead.captured'].shape.contact.shape.email.unwrap();
 
 /** Source recorded when a client names none; the contract requires one. */
+/** Longest raw phone number accepted, before normalisation. */
+export const MAX_RAW_PHONE_LENGTH = 40;
+
 export const UNSPECIFIED_SOURCE = { system: 'unspecified' } as const;
 
 /** Outcome of normalising one lead: its content, or every field the client must fix. */
@@ -39,7 +42,7 @@ export function normalisePhone(raw: string, defaultRegion: string): { phone: str
 export function rawPhoneErrors(raw: unknown, defaultRegion: string, field = 'body'): FieldError[] {
   const phone = (raw as { contact?: { phone?: unknown } } | null | undefined)?.contact?.phone;
   // Anything else about it (not a string, too long) is already a schema error.
-  if (typeof phone !== 'string' || phone.length > 40) return [];
+  if (typeof phone !== 'string' || phone.length > MAX_RAW_PHONE_LENGTH) return [];
   const result = normalisePhone(phone, defaultRegion);
   return 'error' in result ? [{ field: `${field}.contact.phone`, message: result.error }] : [];
 }

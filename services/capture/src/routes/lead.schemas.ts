@@ -1,6 +1,6 @@
 import { eventDataSchemas, isIanaTimeZone } from '@baton/contracts';
 import { z } from 'zod';
-import { normaliseEmail } from '../domain/normalise.js';
+import { MAX_RAW_PHONE_LENGTH, normaliseEmail } from '../domain/normalise.js';
 
 // Request and response shapes of the lead routes, built from the lead.captured contract so that what a
 // client may send is exactly what Baton can store and publish.
@@ -19,7 +19,7 @@ const contactInput = z.strictObject({
   name: z.string().max(200).optional(),
   // Checked here, not only when normalising, so one answer names it together with every other bad field.
   email: z.string().max(320).refine((raw) => 'email' in normaliseEmail(raw), { message: 'must be an email address' }).optional().meta({ description: 'Trimmed and lower-cased before it is stored', examples: ['ada@example.com'] }),
-  phone: z.string().max(40).optional().meta({
+  phone: z.string().max(MAX_RAW_PHONE_LENGTH).optional().meta({
     description: "Any common format; stored as E.164. National numbers are read in the tenant's default region",
     examples: ['+1 415 555 2671', '(415) 555-2671'],
   }),

@@ -17,7 +17,7 @@ export type IntakeRecorder = {
   beforeCommit(trx: Kysely<any>): Promise<void>;
 };
 
-/** A recorder for one consumer; partitions run concurrently, so what is pending is kept per transaction. */
+/** A recorder for one consumer; replays of failed chunks run concurrently, so what is pending is kept per transaction. */
 export function createIntakeRecorder(): IntakeRecorder {
   // Weak: a transaction that fails before its hook runs (it rolls back, and is replayed) leaves nothing behind.
   const pending = new WeakMap<object, LifecycleEvent[]>();
