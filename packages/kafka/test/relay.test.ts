@@ -1,6 +1,7 @@
 import { testEnv, uniqueName } from '@baton/testing';
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import {
   createKafkaClient,
   createOutboxRelay,
@@ -13,6 +14,7 @@ import {
   purgeMessaging,
   type OutboxRelay,
 } from '../src/index.js';
+import { OUTBOX_RELAY_LOCK_CLASS } from '../src/outbox/messaging.migration.js';
 import type { LifecycleEvent } from '@baton/contracts';
 import { capturedEvent, createTestSchema, readTopic, silentLogger, topicMessageCount, waitFor } from './support.js';
 
@@ -121,6 +123,75 @@ test('given two relays on one outbox, when both drain it, then no row is publish
       .map((m) => order.get(m.headers.ce_id ?? '') ?? -1);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
   }
+});
+
+test('given another relay mid-pass, when a row commits, then the woken relay tries again soon instead of waiting for its poll', async () => {
+  const listening = relay({ pollIntervalMs: 60_000 });
+  let releaseHolder!: () => void;
+  const holderReleased = new Promise<void>((resolve) => (releaseHolder = resolve));
+  let holderIn!: () => void;
+  const holding = new Promise<void>((resolve) => (holderIn = resolve));
+  // Stands in for another instance's relay holding this schema's relay lock through a slow send.
+  const holder = store.db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
+    holderIn();
+    await holderReleased;
+  });
+  try {
+    await holding;
+    expect(await relay().publishBatch()).toBe(0);
+    await listening.start();
+    await store.db.transaction().execute((trx) => enqueue(trx, [capturedEvent()], topic));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await store.count('outbox')).toBe(1);
+  } finally {
+    releaseHolder();
+    await holder;
+  }
+  try {
+    await waitFor('the row to be published once the lock is free', async () => {
+      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL`.execute(store.db);
+      return Number(rows[0]?.n) === 1;
+    }, 5_000);
+  } finally {
+    await listening.stop();
+  }
+});
+
+test('given statistics that favour a bitmap scan, when the relay claims, then it walks the pending index in order', async () => {
+  // Published rows leave dead entries in outbox_pending_idx until a vacuum. A plain index scan marks them
+  // as it passes, so later passes skip them; a bitmap scan (what the planner picks when it expects a few
+  // hundred pending rows scattered over the table) would visit each one, heap page and all, on every pass.
+  // Scattered: ids written in random physical order, a fiftieth of them pending when the statistics are taken.
+  await sql`
+    INSERT INTO outbox (id, event_id, topic, message_key, event_type, payload) OVERRIDING SYSTEM VALUE
+    SELECT 1000000 + g, gen_random_uuid(), ${topic}, 'k', 'lead.captured', jsonb_build_object('pad', repeat('x', 200))
+    FROM generate_series(1, 20000) AS g ORDER BY random()`.execute(store.db);
+  await sql`UPDATE outbox SET published_at = now() WHERE id % 50 <> 0`.execute(store.db);
+  await sql`ANALYZE outbox`.execute(store.db);
+  await sql`UPDATE outbox SET published_at = now() WHERE published_at IS NULL`.execute(store.db);
+  await enqueue(store.db, [capturedEvent(), capturedEvent()], topic);
+  const { rows: plain } = await sql<{ plan: string }>`
+    EXPLAIN SELECT * FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT 500`.execute(store.db);
+  expect(plain.map((r) => Object.values(r).join('')).join('\n')).toContain('Bitmap');
+
+  const client = new pg.Client({ connectionString: env.databaseUrl, options: `-c search_path=${schema}` });
+  await client.connect();
+  const plans: string[] = [];
+  client.on('notice', (notice) => plans.push(notice.message ?? ''));
+  try {
+    await client.query(`LOAD 'auto_explain'`);
+    await client.query('SET auto_explain.log_min_duration = 0');
+    await client.query('SET auto_explain.log_nested_statements = on');
+    await client.query('SET auto_explain.log_level = notice');
+    const { rows } = await client.query('SELECT id FROM outbox_claim(500)');
+    expect(rows).toHaveLength(2);
+  } finally {
+    await client.end();
+  }
+  const claim = plans.find((p) => p.includes('FROM outbox AS o'));
+  expect(claim).toContain('Index Scan using outbox_pending_idx');
+  expect(claim).not.toMatch(/Bitmap|Seq Scan|Sort/);
 });
 
 test('given the outbox commit signal, then it fires after commits that wrote the outbox, and only for them', async () => {

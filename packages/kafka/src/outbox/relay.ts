@@ -19,12 +19,14 @@ export interface OutboxRelayOptions {
    * batch (one transaction and one send) instead of one pass each. Bounds the latency it adds.
    */
   lingerMs?: number;
+  /** First pause before trying again when another relay of the schema is mid-pass (doubling up to the poll interval). */
+  busyRetryMs?: number;
   onPublished?: (count: number) => void;
 }
 
 export interface OutboxRelay {
   start(): Promise<void>;
-  /** Publishes one batch of pending rows; returns how many it published. */
+  /** Publishes one batch of pending rows; returns how many it published (0 while another relay holds the outbox). */
   publishBatch(): Promise<number>;
   /** Batches failed in a row since the last success (0 when healthy), for readiness. */
   consecutiveFailures(): number;
@@ -39,55 +41,55 @@ const MAX_BATCH_BYTES = 768 * 1024;
 
 /**
  * Creates the relay that publishes committed outbox rows to Kafka and marks them published.
- * Several relays may run against one schema: rows are claimed with FOR UPDATE SKIP LOCKED, and a relay
- * leaves a key alone while another relay holds an earlier row of it, so a lead's events stay in order.
+ * Several relays may run against one schema (one per service instance): a pass holds the schema's relay lock
+ * (outbox_claim, messaging migration 0002), so they publish one after another, each pass a prefix of the
+ * pending rows in id order, and a lead's events stay in order.
  */
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const batchSize = opts.batchSize ?? 500;
   const pollIntervalMs = opts.pollIntervalMs ?? 1_000;
   const lingerMs = opts.lingerMs ?? 5;
+  const busyRetryMs = opts.busyRetryMs ?? 10;
   const log = opts.logger.child({ component: 'outbox-relay' });
   let stopped = false;
   let loop: Promise<void> | undefined;
   const waker = createWaker();
   let unsubscribe: (() => void) | undefined;
 
-  async function publishBatch(): Promise<number> {
-    return opts.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<OutboxRow>`
-        WITH claimed AS (
-          SELECT id, message_key FROM outbox
-          WHERE published_at IS NULL
-          ORDER BY id
-          LIMIT ${batchSize}
-          FOR UPDATE SKIP LOCKED
-        )
-        SELECT o.id, o.event_id, o.topic, o.message_key, o.event_type, o.payload
-        FROM outbox o JOIN claimed c ON c.id = o.id
-        WHERE NOT EXISTS (
-          SELECT 1 FROM outbox earlier
-          WHERE earlier.message_key = c.message_key
-            AND earlier.published_at IS NULL
-            AND earlier.id < c.id
-            AND earlier.id NOT IN (SELECT id FROM claimed)
-        )
-        ORDER BY o.id`.execute(trx);
-      const messages = withinBytes(rows);
-      if (messages.length === 0) return 0;
-      await opts.publisher.publish(messages.map((m) => m.message));
-      // Rows cut off by the size limit stay pending; they lead the next batch, still in id order.
-      const ids = messages.map((m) => m.id);
-      await sql`UPDATE outbox SET published_at = now() WHERE id = ANY(${ids}::bigint[])`.execute(trx);
-      return ids.length;
-    });
+  /** One pass: claims pending rows, publishes them, marks them published; 'busy' when another relay holds the outbox. */
+  async function pass(): Promise<number | 'busy'> {
+    try {
+      return await opts.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<OutboxRow>`SELECT * FROM outbox_claim(${batchSize}) ORDER BY id`.execute(trx);
+        const messages = withinBytes(rows);
+        if (messages.length === 0) return 0;
+        await opts.publisher.publish(messages.map((m) => m.message));
+        // Rows cut off by the size limit stay pending; they lead the next batch, still in id order.
+        const ids = messages.map((m) => m.id);
+        await sql`UPDATE outbox SET published_at = now() WHERE id = ANY(${ids}::bigint[])`.execute(trx);
+        return ids.length;
+      });
+    } catch (err) {
+      if (isLockNotAvailable(err)) return 'busy';
+      throw err;
+    }
   }
 
   let failures = 0;
+  let busy = 0;
   async function run(): Promise<void> {
     while (!stopped) {
       try {
-        const published = await publishBatch();
+        const published = await pass();
         failures = 0;
+        if (published === 'busy') {
+          // The holder's pass may have read the outbox before this process's rows committed: try again soon,
+          // not at the next poll (backing off while the holder is stuck, say on a slow broker).
+          busy += 1;
+          await sleep(backoffMs(busy, busyRetryMs, pollIntervalMs));
+          continue;
+        }
+        busy = 0;
         if (published > 0) opts.onPublished?.(published);
         if (published >= batchSize) continue;
       } catch (err) {
@@ -103,7 +105,10 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   }
 
   return {
-    publishBatch,
+    publishBatch: async () => {
+      const published = await pass();
+      return published === 'busy' ? 0 : published;
+    },
     consecutiveFailures: () => failures,
     async start() {
       if (loop) return;
@@ -119,7 +124,9 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   };
 }
 
-/** A wake-up signal that is not lost when it fires while nobody waits. */
+/** Postgres's lock_not_available, raised by outbox_claim when another relay holds the schema's relay lock. */
+const isLockNotAvailable = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '55P03';
+
 interface Prepared {
   id: string;
   message: OutgoingMessage;
@@ -146,6 +153,7 @@ function withinBytes(rows: readonly OutboxRow[]): Prepared[] {
   return out;
 }
 
+/** A wake-up signal that is not lost when it fires while nobody waits. */
 function createWaker(): { wake(): void; wait(ms: number): Promise<void> } {
   let pending = false;
   let resolveWait: (() => void) | undefined;
