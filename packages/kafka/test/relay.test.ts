@@ -125,36 +125,61 @@ test('given two relays on one outbox, when both drain it, then no row is publish
   }
 });
 
-test('given another relay mid-pass, when a row commits, then the woken relay tries again soon instead of waiting for its poll', async () => {
-  const listening = relay({ pollIntervalMs: 60_000 });
-  let releaseHolder!: () => void;
-  const holderReleased = new Promise<void>((resolve) => (releaseHolder = resolve));
-  let holderIn!: () => void;
-  const holding = new Promise<void>((resolve) => (holderIn = resolve));
-  // Stands in for another instance's relay holding this schema's relay lock through a slow send.
+/** Runs `during` while this schema's relay lock is held, as another instance's relay mid-pass would hold it. */
+async function holdingRelayLock(during: () => Promise<void>): Promise<void> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held!: () => void;
+  const holding = new Promise<void>((resolve) => (held = resolve));
   const holder = store.db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
-    holderIn();
-    await holderReleased;
+    held();
+    await released;
   });
   try {
     await holding;
-    expect(await relay().publishBatch()).toBe(0);
-    await listening.start();
-    await store.db.transaction().execute((trx) => enqueue(trx, [capturedEvent()], topic));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await store.count('outbox')).toBe(1);
+    await during();
   } finally {
-    releaseHolder();
+    release();
     await holder;
   }
+}
+
+const pendingCount = async (): Promise<number> =>
+  Number((await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`.execute(store.db)).rows[0]?.n);
+
+test('given another relay mid-pass, when a row commits, then it waits for the lock and goes out soon after, not at the next poll', async () => {
+  const listening = relay({ pollIntervalMs: 60_000 });
   try {
-    await waitFor('the row to be published once the lock is free', async () => {
-      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL`.execute(store.db);
-      return Number(rows[0]?.n) === 1;
-    }, 5_000);
+    await holdingRelayLock(async () => {
+      await listening.start();
+      await store.db.transaction().execute((trx) => enqueue(trx, [capturedEvent()], topic));
+      expect(await relay().publishBatch()).toBe(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await pendingCount()).toBe(1);
+    });
+    await waitFor('the row to be published once the lock is free', async () => (await pendingCount()) === 0, 5_000);
   } finally {
     await listening.stop();
+  }
+});
+
+test('given a relay whose sends fail, when another relay holds the lock, then its failure count is kept for readiness', async () => {
+  await enqueue(store.db, [capturedEvent()], topic);
+  const refusing = relay({
+    busyRetryMs: 5,
+    publisher: { connect: async () => undefined, disconnect: async () => undefined, publish: async () => Promise.reject(new Error('broker down')) },
+  });
+  await refusing.start();
+  try {
+    await waitFor('a failed batch', () => refusing.consecutiveFailures() >= 1, 5_000);
+    await holdingRelayLock(async () => {
+      // Long enough for the failure back-off to end and several passes to find the lock held.
+      await new Promise((r) => setTimeout(r, 800));
+      expect(refusing.consecutiveFailures()).toBeGreaterThanOrEqual(1);
+    });
+  } finally {
+    await refusing.stop();
   }
 });
 

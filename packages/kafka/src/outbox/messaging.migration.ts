@@ -88,10 +88,11 @@ export const OUTBOX_RELAY_LOCK_CLASS = 7_462_002;
  *
  * Now a pass holds a per-schema advisory lock instead, so relays of one schema publish one after another and
  * a lead's events keep their order with no per-row check. The SELECT may only walk the index (no bitmap, no
- * sequential scan): a plain index scan marks the entries of published rows dead as it passes them, and the
- * next pass skips them without touching the heap. A relay that finds the lock held gets 55P03
- * (lock_not_available) and tries again shortly. outbox_pending_key_idx only served the per-row check.
-
+ * sequential scan): a plain index scan marks the entries of published rows dead as it passes them (once no
+ * open snapshot still needs those row versions), and the next pass skips them without touching the heap. A
+ * transaction held open for long defers the marking, as it defers vacuum. A relay that finds the lock held
+ * gets 55P03 (lock_not_available) and tries again shortly. outbox_pending_key_idx only served the per-row
+ * check.
  */
 export const messagingMigration0002: Migration = {
   async up(db: Kysely<any>) {
@@ -112,7 +113,11 @@ export const messagingMigration0002: Migration = {
           ORDER BY o.id
           LIMIT p_limit;
       END $$`.execute(db);
+    // Needs the table to itself: give up (the service fails to start and is restarted) rather than queue every
+    // writer behind a relay of the previous release stuck in a long send.
+    await sql`SET LOCAL lock_timeout = '5s'`.execute(db);
     await sql`DROP INDEX outbox_pending_key_idx`.execute(db);
+    await sql`SET LOCAL lock_timeout TO DEFAULT`.execute(db);
   },
   async down(db: Kysely<any>) {
     await sql`CREATE INDEX outbox_pending_key_idx ON outbox (message_key, id) WHERE published_at IS NULL`.execute(db);

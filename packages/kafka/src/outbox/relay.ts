@@ -42,8 +42,9 @@ const MAX_BATCH_BYTES = 768 * 1024;
 /**
  * Creates the relay that publishes committed outbox rows to Kafka and marks them published.
  * Several relays may run against one schema (one per service instance): a pass holds the schema's relay lock
- * (outbox_claim, messaging migration 0002), so they publish one after another, each pass a prefix of the
- * pending rows in id order, and a lead's events stay in order.
+ * (outbox_claim, messaging migration 0002), so they publish one after another, each pass a prefix, in id
+ * order, of the rows committed when it reads, and a lead's events stay in order (enqueue commits them in id
+ * order).
  */
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const batchSize = opts.batchSize ?? 500;
@@ -81,7 +82,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     while (!stopped) {
       try {
         const published = await pass();
-        failures = 0;
+        // Busy is neither a success nor a failure: a relay whose sends fail keeps its count (and readiness)
+        // while another instance holds the lock.
         if (published === 'busy') {
           // The holder's pass may have read the outbox before this process's rows committed: try again soon,
           // not at the next poll (backing off while the holder is stuck, say on a slow broker).
@@ -89,6 +91,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           await sleep(backoffMs(busy, busyRetryMs, pollIntervalMs));
           continue;
         }
+        failures = 0;
         busy = 0;
         if (published > 0) opts.onPublished?.(published);
         if (published >= batchSize) continue;
