@@ -1,6 +1,6 @@
 export { ConfigError, baseConfigSchema, loadConfig, type BaseConfig, type ConfigIssue } from './config.js';
 export { createDatabase, migrateToLatest, type DatabaseHandle } from './db.js';
-export { AppError, errors, isAppError, type AppErrorOptions } from './errors.js';
+export { AppError, errors, isAppError, isDatabaseError, type AppErrorOptions } from './errors.js';
 export * from './http/index.js';
 export { registerAuth, requirePrincipal } from './http/auth.js';
 export { registerRateLimit, type RateLimitOptions } from './http/rate-limit.js';

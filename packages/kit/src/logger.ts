@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { pino } from 'pino';
+import { isDatabaseError } from './errors.js';
 import { redact, redactFields } from './log-redaction.js';
 
 export { REDACTED_KEYS } from './log-redaction.js';
@@ -13,10 +14,6 @@ export type Logger = pino.Logger;
  * diagnoses the failure (SQLSTATE, constraint, table, column) and drop what repeats the data.
  */
 const PG_ERROR_FIELDS = ['code', 'severity', 'constraint', 'table', 'column', 'schema', 'routine'] as const;
-
-function isDatabaseError(err: Record<string, unknown>): boolean {
-  return typeof err['code'] === 'string' && /^[0-9A-Z]{5}$/.test(err['code']) && typeof err['severity'] === 'string';
-}
 
 const isErrorLike = (value: unknown): value is Error =>
   value instanceof Error || (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' && typeof (value as { stack?: unknown }).stack === 'string');

@@ -1,4 +1,5 @@
 import { OUTBOX_WRITE_HINT } from '@baton/kafka';
+import { isDatabaseError } from '@baton/kit';
 import { sql, type Kysely } from 'kysely';
 import type { NewLeadWrite } from './lead.repository.js';
 import type { Database } from './schema.js';
@@ -65,10 +66,6 @@ export function createNewLeadBatcher(db: Kysely<Database>, opts: { maxBatch?: nu
     },
   };
 }
-
-/** An error Postgres answered with (SQLSTATE and severity), as opposed to a connection that broke. */
-const isDatabaseError = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { severity?: unknown }).severity === 'string';
 
 /** One capture_new_leads call; returns the positions of the leads that met a duplicate. */
 async function writeLeads(db: Kysely<Database>, leads: readonly NewLeadWrite[]): Promise<Set<number>> {
