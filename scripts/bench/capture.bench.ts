@@ -295,7 +295,7 @@ async function drive(): Promise<void> {
     const fixed = await measured(child, () => atRate(`${ready.capture}/v1/leads`, ready.key));
     // The bare endpoint at the same rate: this machine's floor for one request and one insert.
     const bareFixed = await measured(child, () => atRate(`${ready.bare}/bare`, ready.key));
-    // The same sustained load with an Idempotency-Key on every request: one transaction each, no shared commit.
+    // The same sustained load with an Idempotency-Key on every request: each key claimed in the batch statement.
     const keyed = await measured(child, () => load(`${ready.capture}/v1/leads`, ready.key, { seconds, connections, idempotencyKeys: true }));
     child.send({ type: 'drain' });
     const drained = await nextMessage<Drained>(child, 'drained');

@@ -1,9 +1,9 @@
 import type { LifecycleEvent } from '@baton/contracts';
-import { testEnv, uniqueName } from '@baton/testing';
+import { testEnv, uniqueName, waitFor } from '@baton/testing';
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, enqueue, ensureTopics, runConsumer, type ConsumerOptions, type RunningConsumer } from '../src/index.js';
-import { capturedEvent, createTestSchema, silentLogger, waitFor } from './support.js';
+import { capturedEvent, createTestSchema, silentLogger } from './support.js';
 
 // The before-commit hook lets a handler defer its writes to the end of the transaction and make them in one
 // statement: the runner calls it once per transaction it opens (a chunk, or one event on the slow path).

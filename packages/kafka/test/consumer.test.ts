@@ -1,5 +1,5 @@
 import { createEvent, encodeEvent, exampleEvents, type LifecycleEvent } from '@baton/contracts';
-import { testEnv, uniqueName } from '@baton/testing';
+import { testEnv, uniqueName, waitFor } from '@baton/testing';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import {
   type ConsumerOptions,
   type RunningConsumer,
 } from '../src/index.js';
-import { capturedEvent, createTestSchema, readTopic, silentLogger, waitFor } from './support.js';
+import { capturedEvent, createTestSchema, readTopic, silentLogger } from './support.js';
 
 const env = testEnv();
 const schema = uniqueName('consumer');

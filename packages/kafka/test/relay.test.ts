@@ -1,4 +1,4 @@
-import { testEnv, uniqueName } from '@baton/testing';
+import { testEnv, uniqueName, waitFor, whileLockHeld } from '@baton/testing';
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -16,7 +16,7 @@ import {
 } from '../src/index.js';
 import { OUTBOX_RELAY_LOCK_CLASS } from '../src/outbox/messaging.migration.js';
 import type { LifecycleEvent } from '@baton/contracts';
-import { capturedEvent, createTestSchema, readTopic, silentLogger, topicMessageCount, waitFor } from './support.js';
+import { capturedEvent, createTestSchema, readTopic, silentLogger, topicMessageCount } from './support.js';
 
 const env = testEnv();
 const schema = uniqueName('relay');
@@ -126,24 +126,8 @@ test('given two relays on one outbox, when both drain it, then no row is publish
 });
 
 /** Runs `during` while this schema's relay lock is held, as another instance's relay mid-pass would hold it. */
-async function holdingRelayLock(during: () => Promise<void>): Promise<void> {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let held!: () => void;
-  const holding = new Promise<void>((resolve) => (held = resolve));
-  const holder = store.db.transaction().execute(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
-    held();
-    await released;
-  });
-  try {
-    await holding;
-    await during();
-  } finally {
-    release();
-    await holder;
-  }
-}
+const holdingRelayLock = (during: () => Promise<void>): Promise<void> =>
+  whileLockHeld(store.db, (trx) => sql`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx), during);
 
 const pendingCount = async (): Promise<number> =>
   Number((await sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`.execute(store.db)).rows[0]?.n);

@@ -1,4 +1,5 @@
 import { createEvent, exampleEvents, type LifecycleEvent } from '@baton/contracts';
+import { waitFor } from '@baton/testing';
 import { Kysely, PostgresDialect, sql, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -42,16 +43,6 @@ export function capturedEvent(leadId: string = randomUUID()): LifecycleEvent {
     tenantid: 'tenant-test',
     data: exampleEvents['lead.captured'],
   });
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 export interface ReadMessage {

@@ -1,4 +1,4 @@
-import { testEnv, uniqueName } from '@baton/testing';
+import { testEnv, uniqueName, waitFor, whileLockHeld } from '@baton/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Generated, type Kysely, type Migration } from 'kysely';
@@ -31,6 +31,7 @@ describe('withIdempotency', () => {
   let app: HttpApp;
   let failNextRun = false;
   let keyA: string;
+  let tenantA: string;
   let keyB: string;
 
   async function buildApp() {
@@ -73,7 +74,8 @@ describe('withIdempotency', () => {
     await migrateToLatest(database.db, { schema, migrations });
     identity = createIdentity({ db: database.db });
     const suffix = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    for (const label of ['a', 'b']) await identity.createTenant({ slug: `idem-${label}-${suffix}` });
+    tenantA = (await identity.createTenant({ slug: `idem-a-${suffix}` })).id;
+    await identity.createTenant({ slug: `idem-b-${suffix}` });
     keyA = (await identity.createApiKey({ tenantSlug: `idem-a-${suffix}`, scopes: ['leads:write'] })).key;
     keyB = (await identity.createApiKey({ tenantSlug: `idem-b-${suffix}`, scopes: ['leads:write'] })).key;
     app = await buildApp();
@@ -125,6 +127,38 @@ describe('withIdempotency', () => {
     // Compared parsed: jsonb keeps no key order, and JSON gives key order no meaning.
     for (const response of responses) expect(response.json()).toEqual(responses[0]?.json());
     expect(responses.filter((response) => response.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+    expect(await effectsOf(key)).toBe(1);
+  });
+
+  it('claims a key only under its advisory lock, so a statement trying that lock knows the key is in use', async () => {
+    // A capture batch claims keys by trying this lock, never waiting on a row another transaction holds.
+    const key = unique('locked');
+    const lockId = sql<string>`idempotency_lock_id(${tenantA}, ${key})`;
+    const waiters = async () =>
+      Number((await sql<{ n: string }>`
+        SELECT count(*) AS n FROM pg_locks
+        WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+          AND classid::bigint = (${lockId} >> 32) & 4294967295 AND objid::bigint = ${lockId} & 4294967295`.execute(database.db)).rows[0]?.n);
+    let settled = false;
+    const { pending } = await whileLockHeld(database.db, (trx) => sql`SELECT pg_advisory_xact_lock(${lockId})`.execute(trx), async () => {
+      const request = post(key, { marker: key }).finally(() => (settled = true));
+      await waitFor('the request to wait for the key lock', async () => (await waiters()) === 1, 5_000);
+      expect(settled).toBe(false);
+      expect(await effectsOf(key)).toBe(0);
+      // The lock comes before the row: another writer of the key is not queued behind the waiting claim
+      // (a capture batch that waited there, holding contact locks, could deadlock).
+      const rolledBack = new Error('probe rolled back');
+      const probe = database.db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL lock_timeout = '2s'`.execute(trx);
+        await sql`
+          INSERT INTO idempotency_keys (tenant_id, key, fingerprint, expires_at) VALUES (${tenantA}, ${key}, 'probe', now())
+          ON CONFLICT DO NOTHING`.execute(trx);
+        throw rolledBack;
+      });
+      await expect(probe).rejects.toBe(rolledBack);
+      return { pending: request };
+    });
+    expect((await pending).statusCode).toBe(201);
     expect(await effectsOf(key)).toBe(1);
   });
 

@@ -15,7 +15,8 @@ export type IdempotencyOptions = { ttlHours?: number };
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const MAX_KEY_LENGTH = 255;
 
-type Claim = { tenantId: string; key: string; fingerprint: string };
+/** A request's claim on its Idempotency-Key: whose key, the request it stands for, and how long it is kept. */
+export type IdempotencyClaim = { tenantId: string; key: string; fingerprint: string; ttlSeconds: number };
 
 function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const value = request.headers[IDEMPOTENCY_KEY_HEADER];
@@ -26,13 +27,31 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   return value;
 }
 
-// Inserting first takes the row lock: a concurrent request with the same key blocks here until the
-// first commits (then sees its row and replays) or rolls back (then claims the key and runs itself).
-// An expired row counts as absent and is taken over in place.
-async function claimKey(trx: Kysely<any>, claim: Claim, ttlSeconds: number): Promise<boolean> {
+/**
+ * The request's claim on its Idempotency-Key, or undefined when it sent none. Throws a 400 for a malformed
+ * key, before anything runs.
+ */
+export function idempotencyClaimOf(request: FastifyRequest, opts: IdempotencyOptions = {}): IdempotencyClaim | undefined {
+  const key = idempotencyKeyOf(request);
+  if (key === undefined) return undefined;
+  const ttlHours = opts.ttlHours ?? 24;
+  if (!(ttlHours > 0)) throw new AppError('invalid_idempotency_ttl', `ttlHours must be positive, got ${ttlHours}`);
+  const fingerprint = requestFingerprint(request.method, request.url, request.body);
+  return { tenantId: requirePrincipal(request).tenantId, key, fingerprint, ttlSeconds: ttlHours * 3600 };
+}
+
+// The key's advisory lock (idempotency_lock_id, migration 0001) is taken first and held to commit. Whoever
+// claims a key in a transaction holds it, so a statement that must not wait (a capture batch) can try the
+// lock and step aside instead of queueing behind this transaction on the row.
+// Inserting then takes the row lock: a concurrent request with the same key blocks until the first commits
+// (then sees its row and replays) or rolls back (then claims the key and runs itself). An expired row
+// counts as absent and is taken over in place.
+async function claimKey(trx: Kysely<any>, claim: IdempotencyClaim): Promise<boolean> {
   const result = await sql`
+    WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(idempotency_lock_id(${claim.tenantId}, ${claim.key})))
     INSERT INTO idempotency_keys (tenant_id, key, fingerprint, expires_at)
-    VALUES (${claim.tenantId}, ${claim.key}, ${claim.fingerprint}, now() + ${ttlSeconds}::float8 * interval '1 second')
+    SELECT ${claim.tenantId}, ${claim.key}, ${claim.fingerprint}, now() + ${claim.ttlSeconds}::float8 * interval '1 second'
+    FROM locked
     ON CONFLICT (tenant_id, key) DO UPDATE
       SET fingerprint = EXCLUDED.fingerprint, status = NULL, body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
       WHERE idempotency_keys.expires_at <= now()
@@ -40,7 +59,7 @@ async function claimKey(trx: Kysely<any>, claim: Claim, ttlSeconds: number): Pro
   return result.rows.length === 1;
 }
 
-async function replay(trx: Kysely<any>, claim: Claim): Promise<StoredResponse & { replayed: true }> {
+async function replay(trx: Kysely<any>, claim: IdempotencyClaim): Promise<StoredResponse & { replayed: true }> {
   const { rows } = await sql<{ fingerprint: string; status: number | null; body: unknown }>`
     SELECT fingerprint, status, body FROM idempotency_keys
     WHERE tenant_id = ${claim.tenantId} AND key = ${claim.key} AND expires_at > now()`.execute(trx);
@@ -58,7 +77,7 @@ async function replay(trx: Kysely<any>, claim: Claim): Promise<StoredResponse & 
   return { status: row.status, body: row.body, replayed: true };
 }
 
-async function saveResponse(trx: Kysely<any>, claim: Claim, status: number, json: string): Promise<void> {
+async function saveResponse(trx: Kysely<any>, claim: IdempotencyClaim, status: number, json: string): Promise<void> {
   await sql`
     UPDATE idempotency_keys SET status = ${status}, body = ${json}::jsonb
     WHERE tenant_id = ${claim.tenantId} AND key = ${claim.key}`.execute(trx);
@@ -71,13 +90,21 @@ export async function withIdempotency<DB>(
   run: (trx: Transaction<DB>) => Promise<StoredResponse>,
   opts: IdempotencyOptions = {},
 ): Promise<StoredResponse & { replayed: boolean }> {
-  const key = idempotencyKeyOf(request);
-  if (key === undefined) return { ...(await db.transaction().execute(run)), replayed: false };
-  const ttlHours = opts.ttlHours ?? 24;
-  if (!(ttlHours > 0)) throw new AppError('invalid_idempotency_ttl', `ttlHours must be positive, got ${ttlHours}`);
-  const claim = { tenantId: requirePrincipal(request).tenantId, key, fingerprint: requestFingerprint(request.method, request.url, request.body) };
+  return withIdempotencyClaim(db, idempotencyClaimOf(request, opts), run);
+}
+
+/**
+ * withIdempotency for a claim already read off the request: replays the response stored under the key, or
+ * runs `run` in one transaction that also stores its response. Without a claim, just runs `run` in a transaction.
+ */
+export async function withIdempotencyClaim<DB>(
+  db: Kysely<DB>,
+  claim: IdempotencyClaim | undefined,
+  run: (trx: Transaction<DB>) => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed: boolean }> {
+  if (claim === undefined) return { ...(await db.transaction().execute(run)), replayed: false };
   return db.transaction().execute(async (trx) => {
-    if (!(await claimKey(trx, claim, ttlHours * 3600))) return replay(trx, claim);
+    if (!(await claimKey(trx, claim))) return replay(trx, claim);
     const response = await run(trx);
     // Answer what a replay will answer: the body as it survives JSON (dates as strings, no undefined).
     const json = JSON.stringify(response.body ?? null);

@@ -1,9 +1,11 @@
 export { idempotencyMigrations } from './idempotency.migration.js';
 export {
-  IDEMPOTENCY_KEY_HEADER,
+  idempotencyClaimOf,
   purgeExpiredIdempotencyKeys,
   startIdempotencyPurge,
   withIdempotency,
+  withIdempotencyClaim,
+  type IdempotencyClaim,
   type IdempotencyOptions,
   type StoredResponse,
 } from './idempotency.js';

@@ -1,10 +1,10 @@
 import { EventTooLargeError } from '@baton/kafka';
-import { annotateRequestLog, errors, IDEMPOTENCY_KEY_HEADER, validationFieldErrors, withIdempotency, type HttpApp } from '@baton/kit';
+import { annotateRequestLog, errors, idempotencyClaimOf, validationFieldErrors, type HttpApp } from '@baton/kit';
 import { z } from 'zod';
 import { findLead, listLeads, type LeadPosition } from '../db/lead.repository.js';
 import type { Lead } from '../domain/lead.js';
 import { normaliseLead, rawPhoneErrors } from '../domain/normalise.js';
-import { captureLead, captureLeadAlone, type CaptureResult } from '../use-cases/capture-lead.js';
+import { captureLeadAlone, type CaptureResult } from '../use-cases/capture-lead.js';
 import { captureResultSchema, leadIdParamsSchema, leadInputSchema, leadViewSchema } from './lead.schemas.js';
 import { callerOf, idempotencyHeadersSchema, problems, sendStored, type RouteDeps } from './support.js';
 import { guardBody, invalidFields, leadTooLarge } from './validation.js';
@@ -75,10 +75,8 @@ function registerCapture(app: HttpApp, deps: RouteDeps): void {
     const tooLarge = (error: unknown): never => {
       throw error instanceof EventTooLargeError ? leadTooLarge(error) : error;
     };
-    // Without a key there is no stored response to commit with the lead: the capture can share a commit.
-    const response = request.headers[IDEMPOTENCY_KEY_HEADER] === undefined
-      ? { ...answer(await captureLeadAlone(deps, normalised.lead, ctx).catch(tooLarge)), replayed: false }
-      : await withIdempotency(deps.db, request, async (trx) => answer(await captureLead(trx, normalised.lead, ctx).catch(tooLarge)));
+    const claim = idempotencyClaimOf(request);
+    const response = await captureLeadAlone(deps, normalised.lead, ctx, { claim, answer }).catch(tooLarge);
     const { leadId, status } = response.body as z.infer<typeof captureResultSchema>;
     annotateRequestLog(request, { leadId, outcome: status, replayed: response.replayed });
     return sendStored(reply, response);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LifecycleEvent } from '@baton/contracts';
 import { enqueue, EventTooLargeError, MAX_EVENT_BYTES } from '@baton/kafka';
-import type { Tenant } from '@baton/kit';
+import { withIdempotencyClaim, type IdempotencyClaim, type StoredResponse, type Tenant } from '@baton/kit';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { insertActivity } from '../db/activity.repository.js';
 import { insertLeadUnlessDuplicate, updateLeadContent, type NewLeadWrite } from '../db/lead.repository.js';
@@ -88,19 +88,28 @@ export async function captureLead(trx: Trx, content: LeadContent, ctx: CaptureCo
   return existing ? mergeInto(trx, existing, content, ctx) : { outcome: 'created', lead };
 }
 
+/** The response a capture's result gets; stored under the request's Idempotency-Key when it sent one. */
+export type CaptureAnswer = (result: CaptureResult) => StoredResponse;
+
 /**
- * captureLead for a request with nothing else to commit: a new lead shares a statement and a commit with
- * concurrent captures (the batcher); a duplicate is merged in a transaction of its own, because the batch
- * statement's lock on it ended when that statement committed.
+ * captureLead for a request with nothing else to commit, answered: a new lead shares a statement and a
+ * commit with concurrent captures (the batcher), its Idempotency-Key claimed and its response stored in that
+ * statement. A duplicate to merge, or a key already taken (to wait for, then replay), goes through
+ * withIdempotencyClaim in a transaction of its own, because the batch statement's locks ended at its commit.
  */
 export async function captureLeadAlone(
   store: { db: Kysely<Database>; newLeads: NewLeadBatcher },
   content: LeadContent,
   ctx: CaptureContext,
-): Promise<CaptureResult> {
+  request: { claim: IdempotencyClaim | undefined; answer: CaptureAnswer },
+): Promise<StoredResponse & { replayed: boolean }> {
+  const { claim, answer } = request;
   const { lead, write } = prepareNewLead(content, ctx);
-  if ((await store.newLeads.write(write)) === 'created') return { outcome: 'created', lead };
-  return store.db.transaction().execute((trx) => captureLead(trx, content, ctx));
+  // Its body is plain JSON (ids, numbers, strings), so it answers exactly what a replay will.
+  const created = answer({ outcome: 'created', lead });
+  const keyed = claim && { ...write, idempotency: { claim, response: created } };
+  if ((await store.newLeads.write(keyed ?? write)) === 'created') return { ...created, replayed: false };
+  return withIdempotencyClaim(store.db, claim, async (trx) => answer(await captureLead(trx, content, ctx)));
 }
 
 async function mergeInto(trx: Trx, existing: Lead, incoming: LeadContent, ctx: CaptureContext): Promise<CaptureResult> {

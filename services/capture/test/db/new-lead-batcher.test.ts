@@ -1,8 +1,9 @@
 import { createEvent, exampleEvents } from '@baton/contracts';
+import { whileLockHeld } from '@baton/testing';
 import { randomUUID } from 'node:crypto';
 import { sql, type KyselyPlugin } from 'kysely';
 import type { NewLeadWrite } from '../../src/db/lead.repository.js';
-import { createNewLeadBatcher } from '../../src/db/new-lead-batcher.js';
+import { createNewLeadBatcher, type KeyedNewLeadWrite } from '../../src/db/new-lead-batcher.js';
 import { openCaptureApp, type CaptureTestApp } from '../support.js';
 
 let t: CaptureTestApp;
@@ -117,5 +118,74 @@ describe('new lead batcher', () => {
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
     // One statement for the first lead, one for the two that queued behind it: none retried alone.
     expect(statements).toBe(2);
+  });
+
+  describe('with an Idempotency-Key', () => {
+    /** The write a keyed capture hands the batcher: the claim withIdempotency would make, and its response. */
+    function keyed(write: NewLeadWrite, key = `key-${randomUUID()}`): KeyedNewLeadWrite {
+      const leadId = (JSON.parse(write.eventJson) as { subject: string }).subject;
+      const claim = { tenantId: t.tenant.id, key, fingerprint: `fingerprint-${leadId}`, ttlSeconds: 3600 };
+      return { ...write, idempotency: { claim, response: { status: 201, body: { leadId } } } };
+    }
+    const storedKey = async (key: string) =>
+      (await sql<{ fingerprint: string; status: number; body: unknown; live: boolean }>`
+        SELECT fingerprint, status, body, expires_at > now() AS live FROM idempotency_keys WHERE tenant_id = ${t.tenant.id} AND key = ${key}`.execute(t.harness.db)).rows[0];
+
+    it('given keyed and unkeyed new leads arriving together, then they share a statement and each key is stored with its response', async () => {
+      const { db, counter } = countingDb();
+      const batcher = createNewLeadBatcher(db, { maxInFlight: 1 });
+      const writes = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? keyed(newLead(email())) : newLead(email())));
+      const outcomes = await Promise.all(writes.map((w) => batcher.write(w)));
+      expect(outcomes).toEqual(writes.map(() => 'created'));
+      expect(counter.statements).toBe(2);
+      for (const write of writes.filter((w): w is KeyedNewLeadWrite => 'idempotency' in w)) {
+        const { claim, response } = write.idempotency;
+        expect(await storedKey(claim.key)).toEqual({ fingerprint: claim.fingerprint, status: 201, body: response.body, live: true });
+      }
+    });
+
+    it('given a key repeated in the batch, a key already answered and an expired key, then only the first use and the expired key are claimed', async () => {
+      const batcher = createNewLeadBatcher(t.harness.db, { maxInFlight: 1 });
+      const answered = keyed(newLead(email()));
+      const expired = keyed(newLead(email()));
+      await Promise.all([batcher.write(answered), batcher.write(expired)]);
+      await sql`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = ${expired.idempotency.claim.key}`.execute(t.harness.db);
+      const repeated = `key-${randomUUID()}`;
+      const writes = [keyed(newLead(email()), repeated), keyed(newLead(email()), repeated), keyed(newLead(email()), answered.idempotency.claim.key), keyed(newLead(email()), expired.idempotency.claim.key)];
+      // The first lead occupies the one statement in flight, so the four keyed ones queue into one batch,
+      // which Postgres takes as it is (no retry of its leads one by one).
+      const { db, counter } = countingDb();
+      const judging = createNewLeadBatcher(db, { maxInFlight: 1 });
+      const outcomes = await Promise.all([newLead(email()), ...writes].map((w) => judging.write(w)));
+      expect(outcomes).toEqual(['created', 'created', 'taken', 'taken', 'created']);
+      expect(counter.statements).toBe(2);
+      const emailOf = (w: NewLeadWrite) => (JSON.parse(w.eventJson) as { data: { contact: { email: string } } }).data.contact.email;
+      expect(await storedLeads(writes.map(emailOf))).toBe(2);
+      expect(await outboxRows(writes.map(emailOf))).toBe(2);
+      expect((await storedKey(repeated))?.body).toEqual(writes[0]!.idempotency.response.body);
+      expect((await storedKey(answered.idempotency.claim.key))?.body).toEqual(answered.idempotency.response.body);
+      expect(await storedKey(expired.idempotency.claim.key)).toMatchObject({ body: writes[3]!.idempotency.response.body, live: true });
+    });
+
+    it('given a key whose lock another transaction holds, then the batch reports it taken without waiting and stores the rest', async () => {
+      const batcher = createNewLeadBatcher(t.harness.db, { maxInFlight: 1 });
+      const held = keyed(newLead(email()));
+      const other = newLead(email());
+      const { key } = held.idempotency.claim;
+      // Were the statement to wait for the lock, it would wait for this very callback: the test would time out.
+      const outcomes = await whileLockHeld(t.harness.db, (trx) => sql`SELECT pg_advisory_xact_lock(idempotency_lock_id(${t.tenant.id}, ${key}))`.execute(trx), () =>
+        Promise.all([batcher.write(newLead(email())), batcher.write(held), batcher.write(other)]));
+      expect(outcomes).toEqual(['created', 'taken', 'created']);
+      expect(await storedKey(key)).toBeUndefined();
+    });
+
+    it('given a keyed lead that meets a duplicate, then its key is left unclaimed for the merge to claim', async () => {
+      const batcher = createNewLeadBatcher(t.harness.db, { maxInFlight: 1 });
+      const repeated = email();
+      await batcher.write(newLead(repeated));
+      const write = keyed(newLead(repeated));
+      expect(await batcher.write(write)).toBe('duplicate');
+      expect(await storedKey(write.idempotency.claim.key)).toBeUndefined();
+    });
   });
 });

@@ -31,6 +31,47 @@ describe('Idempotency-Key, rate limits and logs', () => {
     expect(Number(rows[0]?.n)).toBe(1);
   });
 
+  it('captures once for concurrent requests with one key: one lead, one event, the same answer to all', async () => {
+    const email = uniqueEmail();
+    const key = { 'idempotency-key': `k-${email}` };
+    const body = { entryPath: 'web_form', contact: { email } };
+    // Sent together, they meet in one batch statement or queue behind the first on the key.
+    const responses = await Promise.all(Array.from({ length: 8 }, () => post('/v1/leads', body, key)));
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(8).fill(201));
+    for (const response of responses) expect(response.json()).toEqual(responses[0]?.json());
+    expect(responses.filter((r) => r.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+    const { rows } = await sql<{ leads: string; events: string }>`
+      SELECT (SELECT count(*) FROM leads WHERE email = ${email}) AS leads,
+             (SELECT count(*) FROM outbox WHERE message_key = ${responses[0]?.json().leadId}) AS events`.execute(t.harness.db);
+    expect(rows[0]).toEqual({ leads: '1', events: '1' });
+  });
+
+  it('answers 422 to every concurrent request that reuses a key with another body, storing one lead', async () => {
+    const key = { 'idempotency-key': `k-${uniqueEmail()}` };
+    // New contacts each: the requests meet on the key alone, in a batch statement or queued behind it.
+    const emails = Array.from({ length: 12 }, uniqueEmail);
+    const responses = await Promise.all(emails.map((email) => post('/v1/leads', { entryPath: 'web_form', contact: { email } }, key)));
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([201, ...Array(11).fill(422)]);
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM leads WHERE email = ANY(${emails}::text[])`.execute(t.harness.db);
+    expect(Number(rows[0]?.n)).toBe(1);
+  });
+
+  it('replays a capture that merged into an existing lead, without merging again', async () => {
+    const email = uniqueEmail();
+    const leadId = (await post('/v1/leads', { entryPath: 'chat', contact: { email } })).json().leadId;
+    const key = { 'idempotency-key': `k-${email}` };
+    const body = { entryPath: 'phone', contact: { email, phone: uniquePhone() } };
+    const merged = await post('/v1/leads', body, key);
+    expect(merged.statusCode).toBe(200);
+    expect(merged.json()).toMatchObject({ status: 'merged', joinedLeadId: leadId });
+    const before = await storedCounts(t.harness);
+    const again = await post('/v1/leads', body, key);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(merged.json());
+    expect(await storedCounts(t.harness)).toEqual(before);
+  });
+
   it('answers 422 when the key comes back with another body, and stores nothing', async () => {
     const key = { 'idempotency-key': `k-${uniqueEmail()}` };
     await post('/v1/leads', { entryPath: 'chat', contact: { email: uniqueEmail() } }, key);
