@@ -52,6 +52,12 @@ export interface TopicLayout {
 /** The errors a metadata request gives while a new topic is still settling; any other error is real. */
 const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
 
+/** kafkajs wraps the last error in KafkaJSNumberOfRetriesExceeded (as its cause) once its own retries run out. */
+function isSettling(err: unknown): boolean {
+  const e = err as { type?: string; cause?: { type?: string } } | null;
+  return SETTLING.has(e?.type ?? e?.cause?.type ?? '');
+}
+
 /**
  * Asks `describe` until each of `names` is known and every one of its partitions has a leader. Settling errors
  * mean ask again after `delayMs`; anything else, or `timeoutMs` passing, is thrown.
@@ -71,7 +77,7 @@ export async function awaitLeaders(
         return !partitions || partitions.length === 0 || partitions.some((p) => p.leader < 0);
       });
     } catch (err) {
-      if (!SETTLING.has((err as { type?: string }).type ?? '')) throw err;
+      if (!isSettling(err)) throw err;
       waitingOn = [...names];
     }
     if (waitingOn.length === 0) return;

@@ -21,10 +21,10 @@ function scripted(answers: Array<TopicLayout[] | Error>) {
 }
 
 describe('awaitLeaders', () => {
-  test('given unknown topic, then no leader, then a missing topic, then all led, then it resolves on the fifth ask', async () => {
+  test('given unknown topic, then no leader (after the client gave up retrying), then a missing topic, then all led, then it resolves on the fifth ask', async () => {
     const broker = scripted([
       settling('UNKNOWN_TOPIC_OR_PARTITION'),
-      settling('LEADER_NOT_AVAILABLE'),
+      Object.assign(new Error('retries exceeded'), { cause: settling('LEADER_NOT_AVAILABLE') }),
       [led('a', [1, -1, 1]), led('b', [1])],
       [led('a', [1, 1, 1])],
       [led('a', [1, 1, 1]), led('b', [1])],
