@@ -1,4 +1,5 @@
 import { DEAD_LETTER_TOPIC, LIFECYCLE_TOPIC } from '@baton/contracts';
+import { sleep } from './backoff.js';
 import type { KafkaClient } from './client.js';
 
 export interface TopicSpec {
@@ -82,7 +83,7 @@ export async function awaitLeaders(
     }
     if (waitingOn.length === 0) return;
     if (Date.now() >= deadline) throw new Error(`no leader for every partition of ${waitingOn.join(', ')} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await sleep(delayMs);
   }
 }
 

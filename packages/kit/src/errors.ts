@@ -24,13 +24,13 @@ export class AppError extends Error {
   }
 }
 
-/** Tells an AppError from any other thrown value. */
 /** An error Postgres answered with (a SQLSTATE and a severity), as opposed to a connection that broke. */
 export function isDatabaseError(value: unknown): value is Error & { code: string; severity: string } {
   const err = value as { code?: unknown; severity?: unknown } | null;
   return typeof err === 'object' && err !== null && typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) && typeof err.severity === 'string';
 }
 
+/** Tells an AppError from any other thrown value. */
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }

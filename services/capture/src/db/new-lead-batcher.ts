@@ -20,8 +20,9 @@ type Waiting = { lead: NewLeadWrite | KeyedNewLeadWrite; resolve(outcome: NewLea
 /**
  * Writes the new leads of concurrent requests together, with or without an Idempotency-Key: one statement,
  * one round trip and one commit per batch (migrations 0003 to 0005). Nothing waits on a timer: a lead goes
- * out at once while fewer than `maxInFlight` statements run, and otherwise joins the next statement, sent the moment one finishes. Under light load
- * each lead is its own statement; under heavy load up to `maxBatch` share one.
+ * out at once while fewer than `maxInFlight` statements run, and otherwise joins the next statement, sent the
+ * moment one finishes. Under light load each lead is its own statement; under heavy load up to `maxBatch`
+ * share one.
  *
  * A statement Postgres refused rolled back as a whole, so its leads are retried one by one: a lead that
  * cannot be stored fails its own request and no other. Any other failure (a broken connection) fails the
