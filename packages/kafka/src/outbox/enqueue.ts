@@ -9,7 +9,8 @@ export interface OutboxRow {
   topic: string;
   message_key: string;
   event_type: string;
-  payload: LifecycleEvent;
+  /** The event's JSON, as Postgres prints the stored jsonb. */
+  payload: string;
 }
 
 /**
