@@ -88,6 +88,55 @@ describe('registerRateLimit', () => {
     await twin.close();
   });
 
+  // The count Redis holds for an API key (one budget across the routes limited globally).
+  const countInRedis = async (keyId: string) => Number((await redis.get(`${nameSpace}${keyId}`)) ?? 0);
+
+  it('answers requests far below the limit without waiting for Redis, and adds them to Redis within a moment', async () => {
+    const key = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 1000 });
+    for (let i = 0; i < 20; i += 1) {
+      const ok = await get(key.key);
+      expect(ok.statusCode).toBe(200);
+      expect(ok.headers['ratelimit-remaining']).toBe(String(999 - i));
+    }
+    // Only the first request, which had no count to go on, went to Redis before it was answered.
+    expect(await countInRedis(key.id)).toBeLessThan(20);
+    const until = Date.now() + 5_000;
+    while ((await countInRedis(key.id)) < 20 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(await countInRedis(key.id)).toBe(20);
+  });
+
+  it('counts every request near the limit in Redis before answering it', async () => {
+    const key = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 10 });
+    for (let i = 0; i < 10; i += 1) expect((await get(key.key)).statusCode).toBe(200);
+    expect(await countInRedis(key.id)).toBe(10);
+    expect((await get(key.key)).statusCode).toBe(429);
+  });
+
+  it('admits at most one lease per other instance beyond the limit in a burst across instances', async () => {
+    const key = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 20 });
+    const twin = await buildHttpApp({
+      name: 'kit-rl-burst',
+      version: '0.0.0',
+      logger: createLogger({ name: 'kit-rl-burst', level: 'silent' }),
+      readiness: {},
+      metrics: createMetrics('kit-rl-burst'),
+    });
+    registerAuth(twin, identity);
+    await registerRateLimit(twin, { redis, defaultPerMinute: 5, nameSpace });
+    twin.get('/v1/things', { config: { scope: 'leads:read' } }, async () => ({ ok: true }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      const from = i % 2 === 0 ? app : twin;
+      statuses.push((await from.inject({ method: 'GET', url: '/v1/things', headers: { authorization: `Bearer ${key.key}` } })).statusCode);
+    }
+    await twin.close();
+    const admitted = statuses.filter((status) => status === 200).length;
+    // A lease is 5% of the limit, at least one request: here one.
+    expect(admitted).toBeGreaterThanOrEqual(20);
+    expect(admitted).toBeLessThanOrEqual(21);
+    expect(statuses.slice(-10).every((status) => status === 429)).toBe(true);
+  });
+
   it('does not limit public routes or count unauthenticated requests', async () => {
     for (let i = 0; i < 8; i += 1) expect((await app.inject({ method: 'GET', url: '/v1/public' })).statusCode).toBe(200);
     for (let i = 0; i < 8; i += 1) expect((await get('bk_nope')).statusCode).toBe(401);
