@@ -1,3 +1,4 @@
+import type { Logger } from '../logger.js';
 import type { Redis } from '../redis.js';
 
 /*
@@ -6,25 +7,28 @@ import type { Redis } from '../redis.js';
  *
  * A round trip per request cost the capture service about a tenth of its throughput (pnpm bench capture:
  * 6,583 leads/s without the limiter, 5,801 with it). Here an instance answers from its own view of a key's
- * count (what Redis last returned, plus what the instance admitted since) while that view is fresh and below
- * LOCAL_SHARE of the limit, admitting at most a lease (LEASE_SHARE of the limit) that way per FLUSH_MS, and
- * adds what it admitted to Redis every FLUSH_MS. Otherwise each request increments Redis and waits for the
- * total, as a plain Redis store does.
+ * count (what Redis last returned, plus what it has sent since and not heard back about, plus what it
+ * admitted and has not sent) while that view is fresh and below LOCAL_SHARE of the limit, admitting at most
+ * a lease (LEASE_SHARE of the limit) that way until Redis has acknowledged it; what it admitted goes to Redis
+ * within FLUSH_MS. Otherwise a request increments Redis and waits for the total, as a plain Redis store does.
  *
  * What that costs in accuracy: below LOCAL_SHARE, RateLimit-Remaining does not yet include what other
- * instances admitted in their last FLUSH_MS. At the limit, the count in Redis can lack each other instance's
- * unflushed lease for up to FLUSH_MS, so a burst across n instances that reaches the limit within that time
- * can admit up to (n - 1) leases more than the limit. One instance is exact.
+ * instances admitted in their last FLUSH_MS or so. One instance is exact: its view counts everything it
+ * admitted, and its commands reach Redis in the order it sent them. Across n instances, what one has not
+ * seen of the others is at most a lease each, so a burst that crosses the limit can admit up to (n - 1)
+ * leases more than the limit.
  */
 
 /** Below this share of its limit, a key's requests may be counted locally. */
 const LOCAL_SHARE = 0.8;
-/** At most this share of the limit is admitted locally per key between two flushes (at least one request). */
+/** At most this share of the limit is admitted locally per key before Redis acknowledges it (at least one). */
 const LEASE_SHARE = 0.05;
-/** How often locally counted requests are added to Redis. */
+/** How soon locally counted requests are added to Redis. */
 const FLUSH_MS = 100;
 /** How old a key's view of the Redis count may be for a request to be answered from it. */
 const FRESH_MS = 1_000;
+/** How often views whose window is over are forgotten. */
+const SWEEP_MS = 10_000;
 
 // INCRBY that starts the window on a new key; returns the total and the window's time left (ms).
 const INCREMENT = `
@@ -39,96 +43,130 @@ type Count = { current: number; ttl: number };
 type Callback = (err: Error | null, result?: Count) => void;
 type RedisWithIncrement = Redis & { rateLimitIncrementBy(key: string, by: number, windowMs: number): Promise<[number, number]> };
 
-/** One key's view: the count Redis last returned, what this instance admitted since, and its window. */
-type View = { counted: number; pending: number; windowEnds: number; syncedAt: number };
+/** One key's view of its count in the current window. */
+type View = {
+  /** The total Redis last returned (replies arrive in the order commands were sent). */
+  counted: number;
+  /** Sent to Redis, not yet acknowledged. */
+  unacked: number;
+  /** Admitted locally, not yet sent. */
+  pending: number;
+  /** Admitted locally and not yet acknowledged by Redis: bounded by the lease. */
+  leased: number;
+  windowMs: number;
+  windowEnds: number;
+  syncedAt: number;
+};
+
+/** Whether the view may answer a request itself: fresh, well below the limit, and with lease to spare. */
+function countsLocally(view: View, now: number, max: number): boolean {
+  const seen = view.counted + view.unacked + view.pending;
+  return now - view.syncedAt <= FRESH_MS && seen + 1 <= max * LOCAL_SHARE && view.leased + 1 <= Math.max(1, Math.floor(max * LEASE_SHARE));
+}
 
 /** The counter all routes of one app share; the plugin's per-route stores are prefixes of it. */
 class SharedCounter {
   private readonly views = new Map<string, View>();
   private timer: NodeJS.Timeout | undefined;
+  private sweptAt = Date.now();
 
-  constructor(private readonly redis: RedisWithIncrement) {}
+  constructor(
+    private readonly redis: RedisWithIncrement,
+    private readonly logger: Logger,
+  ) {}
 
   increment(key: string, windowMs: number, max: number, callback: Callback): void {
     const now = Date.now();
-    const view = this.views.get(key);
-    const local =
-      view !== undefined &&
-      now < view.windowEnds &&
-      now - view.syncedAt <= FRESH_MS &&
-      view.counted + view.pending + 1 <= max * LOCAL_SHARE &&
-      view.pending + 1 <= Math.max(1, Math.floor(max * LEASE_SHARE));
-    if (local) {
+    this.sweep(now);
+    let view = this.views.get(key);
+    if (view && now >= view.windowEnds) {
+      // That window is over in Redis too: nothing counted in it counts any more.
+      this.views.delete(key);
+      view = undefined;
+    }
+    if (view !== undefined && countsLocally(view, now, max)) {
       view.pending += 1;
+      view.leased += 1;
       this.scheduleFlush();
-      callback(null, { current: view.counted + view.pending, ttl: view.windowEnds - now });
+      callback(null, { current: view.counted + view.unacked + view.pending, ttl: view.windowEnds - now });
       return;
     }
-    // Near the limit (or without a fresh view): this request and any not yet added go to Redis now.
-    const by = 1 + (view && now < view.windowEnds ? view.pending : 0);
+    // Near the limit, or without a fresh view: this request, and those admitted but not sent, go to Redis now.
+    const by = 1 + (view?.pending ?? 0);
+    const leased = view?.pending ?? 0;
     if (view) view.pending = 0;
-    this.add(key, by, windowMs).then(
-      (count) => callback(null, count),
-      (err: Error) => {
-        // The earlier requests still count: the next flush or call to Redis carries them.
-        if (view) view.pending += by - 1;
-        callback(err);
-      },
-    );
+    this.send(key, by, leased, windowMs).then((count) => callback(null, count), (err: Error) => callback(err));
   }
 
-  /** Adds `by` to the key's count in Redis and takes the total as this instance's view. */
-  private async add(key: string, by: number, windowMs: number): Promise<Count> {
-    const [current, ttl] = await this.redis.rateLimitIncrementBy(key, by, windowMs);
+  /**
+   * Adds `by` requests (`leased` of them admitted locally) to the key's count in Redis and takes the total
+   * as this instance's view. On failure they stay to be sent again, and the view is stale, so the key's
+   * next request goes to Redis (where the plugin's skipOnError decides) and carries them.
+   */
+  private async send(key: string, by: number, leased: number, windowMs: number): Promise<Count> {
     const now = Date.now();
-    const view = this.views.get(key);
-    // Requests counted locally while this call ran are still pending; they are on top of this total.
-    if (view) Object.assign(view, { counted: current, windowEnds: now + ttl, syncedAt: now });
-    else this.views.set(key, { counted: current, pending: 0, windowEnds: now + ttl, syncedAt: now });
-    return { current, ttl };
+    const view = this.views.get(key) ?? { counted: 0, unacked: 0, pending: 0, leased: 0, windowMs, windowEnds: now + windowMs, syncedAt: 0 };
+    this.views.set(key, view);
+    view.unacked += by;
+    try {
+      const [current, ttl] = await this.redis.rateLimitIncrementBy(key, by, windowMs);
+      const at = Date.now();
+      Object.assign(view, { counted: current, windowMs, windowEnds: at + ttl, syncedAt: at });
+      view.leased -= leased;
+      return { current, ttl };
+    } catch (error) {
+      // Still admitted and still leased: they wait to be sent again.
+      view.pending += leased;
+      view.syncedAt = 0;
+      throw error;
+    } finally {
+      view.unacked -= by;
+    }
   }
 
   private scheduleFlush(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      this.flush();
     }, FLUSH_MS);
     // A pending flush must not keep a stopping process alive; what it would add is one window's count.
     this.timer.unref();
   }
 
-  /** Adds every key's locally counted requests to Redis; forgets keys whose window is over. */
-  private async flush(): Promise<void> {
+  /** Sends every key's locally admitted requests to Redis. */
+  private flush(): void {
     const now = Date.now();
-    const sends: Array<Promise<unknown>> = [];
     for (const [key, view] of this.views) {
+      if (view.pending === 0) continue;
+      const by = view.pending;
+      view.pending = 0;
       if (now >= view.windowEnds) {
-        // Their window is over in Redis too: they count towards nothing.
-        this.views.delete(key);
-      } else if (view.pending > 0) {
-        const by = view.pending;
-        view.pending = 0;
-        const windowMs = view.windowEnds - now;
-        sends.push(
-          this.add(key, by, windowMs).catch(() => {
-            // Redis is failing: keep the count for the next flush, and send the next request to Redis
-            // (stale view), where the plugin's skipOnError decides.
-            view.pending += by;
-            view.syncedAt = 0;
-            this.scheduleFlush();
-          }),
-        );
+        // Their window is over: they count towards nothing.
+        view.leased -= by;
+        continue;
       }
+      this.send(key, by, by, view.windowMs).catch((err: unknown) => {
+        // Kept in the view (see send): the key's next request goes to Redis and carries them.
+        this.logger.warn({ err, requests: by }, 'rate limit counts could not be added to Redis; the next request retries');
+      });
     }
-    await Promise.all(sends);
+  }
+
+  /** Forgets views whose window is over (and that hold nothing unsent or unacknowledged). */
+  private sweep(now: number): void {
+    if (now - this.sweptAt < SWEEP_MS) return;
+    this.sweptAt = now;
+    for (const [key, view] of this.views) {
+      if (now >= view.windowEnds && view.unacked === 0) this.views.delete(key);
+    }
   }
 }
 
 /** The store class @fastify/rate-limit instantiates (`store` option), counting under `nameSpace` in `redis`. */
-export function sharedCounterStore(redis: Redis, nameSpace: string) {
+export function sharedCounterStore(redis: Redis, nameSpace: string, logger: Logger) {
   if (!('rateLimitIncrementBy' in redis)) redis.defineCommand('rateLimitIncrementBy', { numberOfKeys: 1, lua: INCREMENT });
-  const counter = new SharedCounter(redis as RedisWithIncrement);
+  const counter = new SharedCounter(redis as RedisWithIncrement, logger);
   // The plugin constructs it with its own settings, which this store does not need.
   class Store {
     prefix = nameSpace;

@@ -17,7 +17,7 @@ export async function registerRateLimit(app: HttpApp, opts: RateLimitOptions): P
     // The plugin adds its hook to each route; instance hooks such as registerAuth's run before it, so the key is known.
     hook: 'onRequest',
     // Counts in Redis, shared by every instance, without a round trip per request far below the limit.
-    store: sharedCounterStore(opts.redis, opts.nameSpace),
+    store: sharedCounterStore(opts.redis, opts.nameSpace, app.log),
     timeWindow: WINDOW_MS,
     keyGenerator: (request: FastifyRequest) => request.principal?.keyId ?? '',
     // Public routes (probes, docs) have no principal and are not limited.
@@ -27,6 +27,7 @@ export async function registerRateLimit(app: HttpApp, opts: RateLimitOptions): P
     enableDraftSpec: true,
     // A Redis outage must not stop lead capture: limits are protection, losing them briefly is the smaller harm.
     skipOnError: true,
-    errorResponseBuilder: (_request, context) => errors.tooManyRequests(context.ttl / 1000),
+    // Whole seconds, as Retry-After has them.
+    errorResponseBuilder: (_request, context) => errors.tooManyRequests(Math.ceil(context.ttl / 1000)),
   });
 }
