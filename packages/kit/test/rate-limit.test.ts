@@ -124,7 +124,7 @@ describe('registerRateLimit', () => {
     expect(await countInRedis(key.id)).toBeGreaterThanOrEqual(100);
   });
 
-  it('admits at most one lease (5% of the limit) per other instance beyond the limit in a concurrent burst', async () => {
+  it('admits at most one lease (5% of the limit) per instance beyond the limit in a concurrent burst across instances', async () => {
     const key = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 100 });
     // Its own Redis connection, as another process would have: no ordering shared with the first instance.
     const twinRedis = createRedis(testEnv().redisUrl);
@@ -144,7 +144,8 @@ describe('registerRateLimit', () => {
       const [fromApp, fromTwin] = await Promise.all([burst(app, key.key, 150), burst(twin, key.key, 150)]);
       const total = 2 + admitted(fromApp) + admitted(fromTwin);
       expect(total).toBeGreaterThanOrEqual(100);
-      expect(total).toBeLessThanOrEqual(105);
+      // Each instance may have a lease in flight when the count in Redis crosses the limit.
+      expect(total).toBeLessThanOrEqual(110);
     } finally {
       await twin.close();
       await twinRedis.quit();

@@ -12,11 +12,11 @@ import type { Redis } from '../redis.js';
  * a lease (LEASE_SHARE of the limit) that way until Redis has acknowledged it; what it admitted goes to Redis
  * within FLUSH_MS. Otherwise a request increments Redis and waits for the total, as a plain Redis store does.
  *
- * What that costs in accuracy: below LOCAL_SHARE, RateLimit-Remaining does not yet include what other
- * instances admitted in their last FLUSH_MS or so. One instance is exact: its view counts everything it
- * admitted, and its commands reach Redis in the order it sent them. Across n instances, what one has not
- * seen of the others is at most a lease each, so a burst that crosses the limit can admit up to (n - 1)
- * leases more than the limit.
+ * What that costs in accuracy: below LOCAL_SHARE, RateLimit-Remaining is approximate (it does not yet
+ * include what other instances admitted in their last FLUSH_MS or so, and concurrent answers may show it out
+ * of order). One instance is exact: its view counts everything it admitted, and its commands reach Redis in
+ * the order it sent them. Across n instances, each can have a lease admitted locally that reaches Redis only
+ * after the count there crossed the limit, so a burst can admit up to n leases more than the limit.
  */
 
 /** Below this share of its limit, a key's requests may be counted locally. */
@@ -69,6 +69,8 @@ class SharedCounter {
   private readonly views = new Map<string, View>();
   private timer: NodeJS.Timeout | undefined;
   private sweptAt = Date.now();
+  /** Whether the last call to Redis failed: an outage is logged once, not per request. */
+  private failing = false;
 
   constructor(
     private readonly redis: RedisWithIncrement,
@@ -113,11 +115,16 @@ class SharedCounter {
       const at = Date.now();
       Object.assign(view, { counted: current, windowMs, windowEnds: at + ttl, syncedAt: at });
       view.leased -= leased;
+      if (this.failing) this.logger.info('rate limit counts reach Redis again');
+      this.failing = false;
       return { current, ttl };
     } catch (error) {
       // Still admitted and still leased: they wait to be sent again.
       view.pending += leased;
       view.syncedAt = 0;
+      // Requests are let through meanwhile (the plugin's skipOnError): limits are off until Redis answers.
+      if (!this.failing) this.logger.warn({ err: error }, 'rate limit counts cannot reach Redis; requests are not limited until they do');
+      this.failing = true;
       throw error;
     } finally {
       view.unacked -= by;
@@ -146,10 +153,8 @@ class SharedCounter {
         view.leased -= by;
         continue;
       }
-      this.send(key, by, by, view.windowMs).catch((err: unknown) => {
-        // Kept in the view (see send): the key's next request goes to Redis and carries them.
-        this.logger.warn({ err, requests: by }, 'rate limit counts could not be added to Redis; the next request retries');
-      });
+      // A failure is logged by send and kept in the view: the key's next request goes to Redis and carries them.
+      this.send(key, by, by, view.windowMs).catch(() => undefined);
     }
   }
 
