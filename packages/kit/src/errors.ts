@@ -51,11 +51,14 @@ export const errors = {
     }),
   forbidden: (scope: string) =>
     new AppError('forbidden', `The API key lacks the scope ${scope}`, { status: 403, details: { requiredScope: scope } }),
-  tooManyRequests: (retryAfterSec: number) =>
-    new AppError('rate_limited', `Too many requests; retry in ${retryAfterSec} s`, {
+  tooManyRequests: (retryAfterSec: number) => {
+    // Whole seconds, as Retry-After has them, in the header, the message and the details alike.
+    const seconds = Math.max(0, Math.ceil(retryAfterSec));
+    return new AppError('rate_limited', `Too many requests; retry in ${seconds} s`, {
       status: 429,
-      details: { retryAfter: retryAfterSec },
-      headers: { 'retry-after': String(Math.max(0, Math.ceil(retryAfterSec))) },
-    }),
+      details: { retryAfter: seconds },
+      headers: { 'retry-after': String(seconds) },
+    });
+  },
   unavailable: (what: string) => new AppError('unavailable', `${what} is unavailable`, { status: 503 }),
 };

@@ -1,4 +1,4 @@
-import { testEnv, uniqueName } from '@baton/testing';
+import { testEnv, uniqueName, waitFor } from '@baton/testing';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../src/db.js';
 import { registerAuth } from '../src/http/auth.js';
 import { buildHttpApp, type HttpApp } from '../src/http/index.js';
@@ -16,6 +16,21 @@ describe('registerRateLimit', () => {
   let app: HttpApp;
   let tenantSlug: string;
 
+  /** An app instance with auth and the limiter on GET /v1/things, counting in `redisConnection`. */
+  async function limitedApp(name: string, redisConnection: Redis): Promise<HttpApp> {
+    const instance = await buildHttpApp({
+      name,
+      version: '0.0.0',
+      logger: createLogger({ name, level: 'silent' }),
+      readiness: {},
+      metrics: createMetrics(name),
+    });
+    registerAuth(instance, identity);
+    await registerRateLimit(instance, { redis: redisConnection, defaultPerMinute: 5, nameSpace });
+    instance.get('/v1/things', { config: { scope: 'leads:read' } }, async () => ({ ok: true }));
+    return instance;
+  }
+
   beforeAll(async () => {
     database = createDatabase({ url: testEnv().databaseUrl, schema: uniqueName('kit_rl'), max: 4 });
     await migrateToLatest(database.db, { schema: 'identity', migrations: identityMigrations });
@@ -23,16 +38,7 @@ describe('registerRateLimit', () => {
     identity = createIdentity({ db: database.db });
     tenantSlug = `rl-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     await identity.createTenant({ slug: tenantSlug });
-    app = await buildHttpApp({
-      name: 'kit-rl-test',
-      version: '0.0.0',
-      logger: createLogger({ name: 'kit-rl-test', level: 'silent' }),
-      readiness: {},
-      metrics: createMetrics('kit-rl-test'),
-    });
-    registerAuth(app, identity);
-    await registerRateLimit(app, { redis, defaultPerMinute: 5, nameSpace });
-    app.get('/v1/things', { config: { scope: 'leads:read' } }, async () => ({ ok: true }));
+    app = await limitedApp('kit-rl-test', redis);
     app.get('/v1/public', async () => ({ ok: true }));
     await app.ready();
   });
@@ -44,7 +50,8 @@ describe('registerRateLimit', () => {
     await database.close();
   });
 
-  const get = (key: string, url = '/v1/things') => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  const getFrom = (instance: HttpApp, key: string, url = '/v1/things') => instance.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  const get = (key: string, url = '/v1/things') => getFrom(app, key, url);
 
   it("answers the key's N+1th request in a minute with 429 problem+json and Retry-After; another key is unaffected", async () => {
     const limited = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 3 });
@@ -71,19 +78,10 @@ describe('registerRateLimit', () => {
 
   it('counts in Redis, so a second app instance shares the budget', async () => {
     const key = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 2 });
-    const twin = await buildHttpApp({
-      name: 'kit-rl-twin',
-      version: '0.0.0',
-      logger: createLogger({ name: 'kit-rl-twin', level: 'silent' }),
-      readiness: {},
-      metrics: createMetrics('kit-rl-twin'),
-    });
-    registerAuth(twin, identity);
-    await registerRateLimit(twin, { redis, defaultPerMinute: 5, nameSpace });
-    twin.get('/v1/things', { config: { scope: 'leads:read' } }, async () => ({ ok: true }));
+    const twin = await limitedApp('kit-rl-twin', redis);
     expect((await get(key.key)).statusCode).toBe(200);
     expect((await get(key.key)).statusCode).toBe(200);
-    const fromTwin = await twin.inject({ method: 'GET', url: '/v1/things', headers: { authorization: `Bearer ${key.key}` } });
+    const fromTwin = await getFrom(twin, key.key);
     expect(fromTwin.statusCode).toBe(429);
     await twin.close();
   });
@@ -100,8 +98,7 @@ describe('registerRateLimit', () => {
     }
     // Only the first request, which had no count to go on, went to Redis before it was answered.
     expect(await countInRedis(key.id)).toBeLessThan(20);
-    const until = Date.now() + 5_000;
-    while ((await countInRedis(key.id)) < 20 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('the locally counted requests to reach Redis', async () => (await countInRedis(key.id)) >= 20, 5_000);
     expect(await countInRedis(key.id)).toBe(20);
   });
 
@@ -113,7 +110,7 @@ describe('registerRateLimit', () => {
   });
 
   const burst = (from: HttpApp, key: string, n: number) =>
-    Promise.all(Array.from({ length: n }, () => from.inject({ method: 'GET', url: '/v1/things', headers: { authorization: `Bearer ${key}` } })));
+    Promise.all(Array.from({ length: n }, () => getFrom(from, key)));
   const admitted = (responses: Array<{ statusCode: number }>) => responses.filter((r) => r.statusCode === 200).length;
 
   it('admits exactly the limit from one instance, however concurrent its requests', async () => {
@@ -128,19 +125,10 @@ describe('registerRateLimit', () => {
     const key = await identity.createApiKey({ tenantSlug, scopes: ['leads:read'], rateLimitPerMinute: 100 });
     // Its own Redis connection, as another process would have: no ordering shared with the first instance.
     const twinRedis = createRedis(testEnv().redisUrl);
-    const twin = await buildHttpApp({
-      name: 'kit-rl-burst',
-      version: '0.0.0',
-      logger: createLogger({ name: 'kit-rl-burst', level: 'silent' }),
-      readiness: {},
-      metrics: createMetrics('kit-rl-burst'),
-    });
-    registerAuth(twin, identity);
-    await registerRateLimit(twin, { redis: twinRedis, defaultPerMinute: 5, nameSpace });
-    twin.get('/v1/things', { config: { scope: 'leads:read' } }, async () => ({ ok: true }));
+    const twin = await limitedApp('kit-rl-burst', twinRedis);
     try {
       expect((await get(key.key)).statusCode).toBe(200);
-      expect((await twin.inject({ method: 'GET', url: '/v1/things', headers: { authorization: `Bearer ${key.key}` } })).statusCode).toBe(200);
+      expect((await getFrom(twin, key.key)).statusCode).toBe(200);
       const [fromApp, fromTwin] = await Promise.all([burst(app, key.key, 150), burst(twin, key.key, 150)]);
       const total = 2 + admitted(fromApp) + admitted(fromTwin);
       expect(total).toBeGreaterThanOrEqual(100);

@@ -27,7 +27,6 @@ export async function registerRateLimit(app: HttpApp, opts: RateLimitOptions): P
     enableDraftSpec: true,
     // A Redis outage must not stop lead capture: limits are protection, losing them briefly is the smaller harm.
     skipOnError: true,
-    // Whole seconds, as Retry-After has them.
-    errorResponseBuilder: (_request, context) => errors.tooManyRequests(Math.ceil(context.ttl / 1000)),
+    errorResponseBuilder: (_request, context) => errors.tooManyRequests(context.ttl / 1000),
   });
 }
