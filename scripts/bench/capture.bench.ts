@@ -94,7 +94,7 @@ async function serve(): Promise<void> {
   await ensureTopics(kafka, [{ name: id, partitions: 6 }]);
   const publisher = createPublisher(kafka);
   await publisher.connect();
-  const relay = createOutboxRelay({ db: database.db, publisher, logger, schema: id });
+  const relay = createOutboxRelay({ pool: database.pool, publisher, logger, schema: id });
   await relay.start();
   const redis = createRedis(env.REDIS_URL, { name: id, autoPipelining: true });
   const config = loadConfig(configSchema, { ...env, LOG_LEVEL: 'info' });

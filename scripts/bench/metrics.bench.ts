@@ -117,7 +117,7 @@ const pipelineOptions = (topic: string) => ({ groupId: topic, topics: [topic], p
 async function ingestThroughKafka(tenants: string[]) {
   const { events, used } = sampleEvents(tenants);
   const alone = split ? await ingestSplit(events) : {};
-  const messaging = await startMessaging({ service: schema, config, logger, db, metrics: createMetrics('metrics-bench') });
+  const messaging = await startMessaging({ service: schema, config, logger, database, metrics: createMetrics('metrics-bench') });
   const topic = schema;
   await publishSample(messaging, topic, events);
   log(`published ${events.length} events of ${used} leads; consuming`);
@@ -147,7 +147,7 @@ async function ingestSplit(events: readonly LifecycleEvent[]) {
   const handle = createDatabase<any>({ url: config.DATABASE_URL, schema: splitSchema, max: 10 });
   try {
     await migrateToLatest(handle.db, { schema: splitSchema, migrations });
-    const messaging = await startMessaging({ service: splitSchema, config, logger, db: handle.db, metrics: createMetrics('metrics-bench') });
+    const messaging = await startMessaging({ service: splitSchema, config, logger, database: handle, metrics: createMetrics('metrics-bench') });
     await publishSample(messaging, splitSchema, events);
     let before = await meter();
     const options = pipelineOptions(splitSchema);

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   for (const m of Object.values(messagingMigrations)) await m.up(db);
   await ensureTopics(client, [{ name: id, partitions }, { name: `${id}_dlq`, partitions: 1 }]);
   await publisher.connect();
-  const relay = createOutboxRelay({ db, publisher, logger, schema: id });
+  const relay = createOutboxRelay({ pool, publisher, logger, schema: id });
   await relay.start();
   const consumer = await runConsumer({
     client, publisher, logger, db,

@@ -61,7 +61,7 @@ async function captureService(job: CaptureJob): Promise<void> {
       for (const message of messages) if (message.key !== null) published.push([message.key, at]);
     },
   };
-  const relay = createOutboxRelay({ db: db.db, publisher: observedPublisher, logger, schema: job.schema });
+  const relay = createOutboxRelay({ pool: db.pool, publisher: observedPublisher, logger, schema: job.schema });
   await relay.start();
   const post = (message: FromCapture) => process.send!(message);
   const report = setInterval(() => {
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
   await ensureTopics(kafka, [{ name: id, partitions }, { name: `${id}_dlq`, partitions: 1 }]);
   const memberIds = await configure(routing.db, tenantId, members);
   const redis = createRedis(config.REDIS_URL, { name: id, logger });
-  const messaging = await startMessaging({ service: id, config, logger, db: routing.db, metrics: createMetrics('routing') });
+  const messaging = await startMessaging({ service: id, config, logger, database: routing, metrics: createMetrics('routing') });
   const instance = await startRouting({ config, logger, db: routing.db, redis, metrics: createMetrics('routing'), messaging: observed(messaging), identity: createIdentity({ db: routing.db }) });
   const capture = captureProcess({ databaseUrl: config.DATABASE_URL, brokers: config.KAFKA_BROKERS, schema: `${id}_capture`, topic: id, tenantId });
   try {

@@ -34,7 +34,7 @@ async function topicWith(events: LifecycleEvent[]): Promise<string> {
   topics.push(topic, `${topic}_dlq`);
   await ensureTopics(client, [{ name: topic, partitions: 3 }, { name: `${topic}_dlq`, partitions: 1 }]);
   await store.db.transaction().execute((trx) => enqueue(trx, events, topic));
-  const relay = createOutboxRelay({ db: store.db, publisher, logger: silentLogger, schema });
+  const relay = createOutboxRelay({ pool: store.pool, publisher, logger: silentLogger, schema });
   while ((await relay.publishBatch()) > 0);
   return topic;
 }

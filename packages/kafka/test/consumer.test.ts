@@ -54,7 +54,7 @@ async function consume(overrides: Partial<ConsumerOptions<any>> = {}): Promise<R
 
 async function commitAndRelay(events: LifecycleEvent[]): Promise<void> {
   await store.db.transaction().execute((trx) => enqueue(trx, events, topic));
-  const relay = createOutboxRelay({ db: store.db, publisher, logger: silentLogger, schema });
+  const relay = createOutboxRelay({ pool: store.pool, publisher, logger: silentLogger, schema });
   while ((await relay.publishBatch()) > 0);
 }
 

@@ -26,7 +26,7 @@ const publisher = createPublisher(client);
 let store: Awaited<ReturnType<typeof createTestSchema>>;
 
 const relay = (overrides: Partial<Parameters<typeof createOutboxRelay>[0]> = {}): OutboxRelay =>
-  createOutboxRelay({ db: store.db, publisher, logger: silentLogger, schema, pollIntervalMs: 50, ...overrides });
+  createOutboxRelay({ pool: store.pool, publisher, logger: silentLogger, schema, pollIntervalMs: 50, ...overrides });
 
 beforeAll(async () => {
   store = await createTestSchema(env.databaseUrl, schema);
@@ -283,7 +283,7 @@ function padded(event: LifecycleEvent, bytes: number): LifecycleEvent {
   return { ...event, data: { ...event.data, padding: 'x'.repeat(bytes) } } as unknown as LifecycleEvent;
 }
 
-test('given a broker that refuses every send, when the relay runs, then rows stay pending and the failures are counted', async () => {
+test('given a broker that refuses every send, when the relay runs, then rows stay pending, the failures are counted and no pass is left open', async () => {
   const event = capturedEvent();
   await store.db.transaction().execute((trx) => enqueue(trx, [event], topic));
   const refusing = relay({
@@ -297,6 +297,10 @@ test('given a broker that refuses every send, when the relay runs, then rows sta
   }
   const { rows } = await sql<{ published_at: Date | null }>`SELECT published_at FROM outbox WHERE event_id = ${event.id}::uuid`.execute(store.db);
   expect(rows).toEqual([{ published_at: null }]);
+  // Each failed pass rolled back on its connection: no transaction still holds the relay lock.
+  const { rows: held } = await sql<{ count: string }>`
+    SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ${OUTBOX_RELAY_LOCK_CLASS}`.execute(store.db);
+  expect(held).toEqual([{ count: '0' }]);
   expect(await relay().publishBatch()).toBe(1);
 });
 

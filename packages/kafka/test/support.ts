@@ -19,6 +19,7 @@ export async function createTestSchema(databaseUrl: string, schema: string) {
   await sql`CREATE TABLE effects (n bigserial PRIMARY KEY, event_id uuid NOT NULL, subject text NOT NULL)`.execute(db);
   return {
     db,
+    pool,
     async effectsOf(eventId: string): Promise<number> {
       const { rows } = await sql<{ c: string }>`SELECT count(*) AS c FROM effects WHERE event_id = ${eventId}::uuid`.execute(db);
       return Number(rows[0]?.c);

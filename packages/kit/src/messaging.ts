@@ -15,6 +15,7 @@ import {
   type RunningConsumer,
 } from '@baton/kafka';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { BaseConfig } from './config.js';
 import { startPeriodic, type ShutdownStep } from './lifecycle.js';
 import type { Logger } from './logger.js';
@@ -47,17 +48,19 @@ export async function startMessaging(opts: {
   service: string;
   config: BaseConfig;
   logger: Logger;
-  db: Kysely<any>;
+  /** The service's database handle (db and pool): metrics and retention query through db, the relay takes the pool. */
+  database: { db: Kysely<any>; pool: pg.Pool };
   metrics: MetricsRegistry;
 }): Promise<Messaging> {
   const { config, logger } = opts;
+  const { db, pool } = opts.database;
   const client = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: opts.service, logger });
   await ensureTopics(client, lifecycleTopics(config.KAFKA_TOPIC_PARTITIONS));
   const publisher = createPublisher(client);
   await publisher.connect();
-  const metrics = createMessagingMetrics(opts.metrics.registry, opts.db);
+  const metrics = createMessagingMetrics(opts.metrics.registry, db);
   const relay = createOutboxRelay({
-    db: opts.db,
+    pool,
     publisher,
     logger,
     schema: opts.service,
@@ -69,7 +72,7 @@ export async function startMessaging(opts: {
   const purge = startPeriodic({
     name: 'messaging-retention',
     intervalMs: 10 * 60_000,
-    task: async () => logger.debug(await purgeMessaging(opts.db), 'messaging retention purge'),
+    task: async () => logger.debug(await purgeMessaging(db), 'messaging retention purge'),
     logger,
     failureMessage: 'messaging retention purge failed; will retry',
   });

@@ -49,7 +49,7 @@ export function startService<C extends BaseConfig, DB, R extends boolean>(def: S
     const identity = createIdentity({ db: database.db, logger });
     const redis = def.redis ? createRedis(config.REDIS_URL, { name: def.name, autoPipelining: true, logger }) : undefined;
     const metrics = createMetrics(def.name);
-    const messaging = await startMessaging({ service: def.name, config, logger, db: database.db, metrics });
+    const messaging = await startMessaging({ service: def.name, config, logger, database, metrics });
     // redis is set exactly when def.redis is true; TypeScript cannot narrow R from that runtime value.
     const infra = { config, logger, db: database.db, database, redis, metrics, messaging, identity } as ServiceInfra<C, DB, R>;
     const { app, shutdown = [] } = await def.start(infra);

@@ -16,7 +16,7 @@ let messaging: Messaging;
 beforeAll(async () => {
   await migrateToLatest(database.db, { schema, migrations: messagingMigrations });
   const config = loadConfig(baseConfigSchema, { PORT: '0', DATABASE_URL: env.databaseUrl, KAFKA_BROKERS: env.kafkaBrokers.join(','), OUTBOX_POLL_INTERVAL_MS: '60000' });
-  messaging = await startMessaging({ service: schema, config, logger: createLogger({ name: schema, level: 'silent' }), db: database.db, metrics });
+  messaging = await startMessaging({ service: schema, config, logger: createLogger({ name: schema, level: 'silent' }), database, metrics });
   await ensureTopics(messaging.client, [{ name: topic, partitions: 2 }, { name: `${topic}_dlq`, partitions: 1 }]);
   // Let the relay finish its first (empty) pass and park on its 60 s poll.
   await new Promise((r) => setTimeout(r, 300));

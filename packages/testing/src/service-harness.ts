@@ -10,6 +10,7 @@ import {
   type Redis,
 } from '@baton/kit';
 import { sql, type Kysely, type Migration } from 'kysely';
+import type pg from 'pg';
 import { testEnv, uniqueName } from './env.js';
 
 /** What a service's buildApp needs besides its config, opened against the real test infrastructure. */
@@ -18,6 +19,8 @@ export type ServiceHarness<DB> = {
   schema: string;
   logger: Logger;
   db: Kysely<DB>;
+  /** The pool under `db` (the outbox relay takes it). */
+  pool: pg.Pool;
   redis: Redis;
   metrics: MetricsRegistry;
   messaging: { ping: () => Promise<void> };
@@ -40,6 +43,7 @@ export async function openServiceHarness<DB>(service: string, migrations: Record
     schema,
     logger,
     db: database.db,
+    pool: database.pool,
     redis,
     metrics: createMetrics(service),
     messaging: { ping: () => kafka.ping() },

@@ -71,7 +71,7 @@ export type LivePipeline = {
 
 /** Starts messaging, a unique topic and the service's pipeline (consumer group unique to the test file). */
 export async function startLivePipeline(t: MetricsTestApp): Promise<LivePipeline> {
-  const messaging: Messaging = await startMessaging({ service: t.harness.schema, config: t.config, logger: t.harness.logger, db: t.harness.db, metrics: t.harness.metrics });
+  const messaging: Messaging = await startMessaging({ service: t.harness.schema, config: t.config, logger: t.harness.logger, database: t.harness, metrics: t.harness.metrics });
   const topic = uniqueName('metrics_flow');
   await ensureTopics(messaging.client, [{ name: topic, partitions: 3 }]);
   const steps: ShutdownStep[] = await startPipeline(

@@ -121,7 +121,7 @@ export async function openPipeline(t: RoutingTestApp): Promise<Pipeline> {
     env, topic, prefix, flushTimers,
     async start(clock) {
       // The relay listens for its schema's notifications: the test schema, not 'routing'.
-      const messaging = await startMessaging({ service: t.harness.schema, config, logger: t.harness.logger, db: t.harness.db, metrics: createMetrics(SERVICE_NAME) });
+      const messaging = await startMessaging({ service: t.harness.schema, config, logger: t.harness.logger, database: t.harness, metrics: createMetrics(SERVICE_NAME) });
       const instance = await startRouting({ ...t.harness, config, messaging, identity: t.identity, clock: clock ?? t.clock.now, rateLimitNameSpace: `${t.harness.schema}:` });
       let stopped = false;
       const stop = async () => {

@@ -19,7 +19,7 @@ describe('lead events on Kafka', () => {
     await ensureTopics(kafka, [{ name: topic, partitions: 3 }, { name: `${topic}_dlq`, partitions: 1 }]);
     const publisher = createPublisher(kafka);
     await publisher.connect();
-    const relay = createOutboxRelay({ db: t.harness.db, publisher, logger: t.harness.logger, schema: t.harness.schema, pollIntervalMs: 200 });
+    const relay = createOutboxRelay({ pool: t.harness.pool, publisher, logger: t.harness.logger, schema: t.harness.schema, pollIntervalMs: 200 });
     await relay.start();
     const consumer: RunningConsumer = await runConsumer({
       client: kafka, publisher, logger: t.harness.logger, db: t.harness.db,
