@@ -3,7 +3,8 @@
 // machine, measured in the same run. The apps run in a forked child so autocannon does not share their
 // event loop. Other processes share this machine's two cores, so the sustained phase alternates capture and
 // bare for --rounds rounds and keeps each side's best round; each phase also reports the server-side CPU it
-// cost per lead (the app process and its Postgres backends), which noise from other processes moves less.
+// cost per lead (the app process and its Postgres backends), which noise from other processes moves less,
+// and the share of the machine's time the hypervisor stole for other guests (stealPct; high on a busy host).
 // Usage: pnpm bench capture [--seconds 10] [--connections 50] [--rate 500] [--rounds 2] [--fixed-only]
 // (sustained phases are closed-loop autocannon runs; the fixed-rate phase sends evenly spaced requests and
 // times each from when it was due (paced.ts), for capture and then bare; ends with one sustained phase where
@@ -222,20 +223,37 @@ async function load(url: string, key: string, opts: { seconds: number; connectio
   };
 }
 
-/** A load phase with the server-side CPU it cost per accepted lead (app process + its Postgres backends). */
+/** The machine's CPU time so far, and how much of it the hypervisor gave to other guests (Linux; else null). */
+function machineTicks(): { steal: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { steal: fields[7]!, total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A load phase with the server-side CPU it cost per accepted lead (app process + its Postgres backends), and
+ * the share of the machine's CPU time stolen by the hypervisor meanwhile: on a shared VM, a phase with much
+ * steal measured a slower machine than its neighbours did.
+ */
 async function measured<R extends { ok: number }>(child: ChildProcess, run: () => Promise<R>) {
   child.send({ type: 'cpu' });
   const before = await nextMessage<Cpu>(child, 'cpu');
+  const ticksBefore = machineTicks();
   const result = await run();
+  const ticksAfter = machineTicks();
   child.send({ type: 'cpu' });
   const after = await nextMessage<Cpu>(child, 'cpu');
+  const stealPct = ticksBefore && ticksAfter ? round((100 * (ticksAfter.steal - ticksBefore.steal)) / Math.max(1, ticksAfter.total - ticksBefore.total), 1) : null;
   const perLead = (ms: number) => round(ms / Math.max(1, result.ok), 3);
   // Per backend: pools open and close connections between phases, so totals of two snapshots do not compare.
   const { postgresMs: start } = before;
   const end = after.postgresMs;
   const postgresMs = start && end ? Object.entries(end).reduce((sum, [pid, ms]) => sum + ms - (start[Number(pid)] ?? 0), 0) : null;
   const postgres = postgresMs === null ? null : perLead(postgresMs);
-  return { ...result, cpuMsPerLead: { node: perLead(after.nodeMs - before.nodeMs), postgres }, serverEventLoopDelayMs: after.eventLoopDelayMs };
+  return { ...result, cpuMsPerLead: { node: perLead(after.nodeMs - before.nodeMs), postgres }, serverEventLoopDelayMs: after.eventLoopDelayMs, stealPct };
 }
 
 function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
