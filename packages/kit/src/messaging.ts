@@ -14,9 +14,8 @@ import {
   type Publisher,
   type RunningConsumer,
 } from '@baton/kafka';
-import type { Kysely } from 'kysely';
-import type pg from 'pg';
 import type { BaseConfig } from './config.js';
+import type { DatabaseHandle } from './db.js';
 import { startPeriodic, type ShutdownStep } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import type { MetricsRegistry } from './metrics.js';
@@ -49,7 +48,7 @@ export async function startMessaging(opts: {
   config: BaseConfig;
   logger: Logger;
   /** The service's database handle (db and pool): metrics and retention query through db, the relay takes the pool. */
-  database: { db: Kysely<any>; pool: pg.Pool };
+  database: Pick<DatabaseHandle<any>, 'db' | 'pool'>;
   metrics: MetricsRegistry;
 }): Promise<Messaging> {
   const { config, logger } = opts;
