@@ -20,12 +20,11 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, ensureTopics } from '@baton/kafka';
 import {
-  createDatabase, createIdentity, createLogger, createMetrics, createRedis, identityMigrations, loadConfig, migrateToLatest,
+  createDatabase, createIdentity, createLogger, createMetrics, createRedis, identityMigrations, loadConfig, logDestination, migrateToLatest,
   type DatabaseHandle,
 } from '@baton/kit';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import { pino } from 'pino';
 import { buildApp } from '../../services/capture/src/app.js';
 import { configSchema } from '../../services/capture/src/config.js';
 import { migrations } from '../../services/capture/src/db/migrations/index.js';
@@ -84,8 +83,8 @@ async function tenantKey(db: Parameters<typeof createIdentity>[0]['db'], slug: s
 
 async function serve(): Promise<void> {
   const id = `bench_capture_${Date.now()}`;
-  // Production log level, written to /dev/null: the cost of logging is part of the figure.
-  const logger = createLogger({ name: 'capture', level: 'info', destination: pino.destination({ dest: process.env.CAPTURE_BENCH_LOG ?? '/dev/null', sync: false }) });
+  // Production log level and destination, written to /dev/null: the cost of logging is part of the figure.
+  const logger = createLogger({ name: 'capture', level: 'info', destination: logDestination(process.env.CAPTURE_BENCH_LOG ?? '/dev/null') });
   const database = createDatabase<Database>({ url: env.DATABASE_URL, schema: id, logger });
   await migrateToLatest(database.db, { schema: id, migrations });
   const slug = id.replace(/_/g, '-');

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { testEnv, uniqueName } from '@baton/testing';
 import pg from 'pg';
 import { REDACTED_KEYS, createLogger } from '../src/logger.js';
@@ -165,4 +167,49 @@ describe('createLogger', () => {
     expect(cast).toMatchObject({ err: { code: '22P02' } });
     expect(alone).toMatchObject({ msg: 'database error 22P02', err: { code: '22P02' } });
   });
+});
+
+describe('the default log destination (logDestination)', () => {
+  const fixture = fileURLToPath(new URL('./fixtures/log-flush.fixture.ts', import.meta.url));
+  const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+  /**
+   * Runs the fixture. 'stay': resolves with its stdout once `seen` says so, fails if that takes 5 s (the
+   * fixture needs about 1 s to start under tsx); the fixture is killed either way. 'exit': resolves once it exited.
+   */
+  function run(mode: 'stay' | 'exit', seen: (stdout: string) => boolean = () => false): Promise<{ stdout: string; code: number | null }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture, mode], { cwd: repoRoot });
+      let stdout = '';
+      const deadline = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`no line within 5 s; stdout so far: ${JSON.stringify(stdout)}`));
+      }, 5_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (mode === 'stay' && seen(stdout)) {
+          child.kill('SIGKILL');
+          resolve({ stdout, code: null });
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(deadline);
+        if (mode === 'exit') resolve({ stdout, code });
+        else reject(new Error(`fixture ended: ${JSON.stringify(stdout)}`));
+      });
+    });
+  }
+
+  it('writes a line of a quiet process within the flush interval, though the 4 KB buffer is far from full', async () => {
+    const { stdout } = await run('stay', (out) => out.includes('"msg":"one line"'));
+    // Without the periodic flush the line would wait for 4 KB more, or for the exit.
+    expect(JSON.parse(stdout.trim())).toMatchObject({ service: 'fixture', leadId: 'lead-1', msg: 'one line' });
+  }, 20_000);
+
+  it('writes what is still buffered when the process exits', async () => {
+    const { stdout, code } = await run('exit');
+    expect(code).toBe(3);
+    expect(stdout).toContain('"msg":"one line"');
+  }, 20_000);
 });
