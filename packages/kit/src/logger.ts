@@ -83,9 +83,9 @@ export const LOG_FLUSH_INTERVAL_MS = 250;
  * written about 4 KB at a time, or every LOG_FLUSH_INTERVAL_MS, whichever comes first; what is left is
  * written synchronously when the process exits (pino does this for every asynchronous destination).
  * pino's default writes each line on its own, handing every line to libuv's thread pool: at 500 leads/s
- * that cost capture about a tenth of its CPU per lead and 6-7 ms of its p99 (pnpm bench capture, see
- * capture's README). The price: a process killed outright (SIGKILL, out of memory) loses up to its last
- * LOG_FLUSH_INTERVAL_MS of lines.
+ * that cost capture 5-25% of its Node CPU per lead and about 4 ms of its p99 (six interleaved pairs of
+ * pnpm bench capture --fixed-only, see capture's README). The price: a process killed outright (SIGKILL,
+ * out of memory) loses up to its last LOG_FLUSH_INTERVAL_MS of lines.
  */
 export function logDestination(path?: string): pino.DestinationStream {
   return pino.destination({ ...(path === undefined ? {} : { dest: path }), sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_INTERVAL_MS });
