@@ -20,7 +20,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, ensureTopics } from '@baton/kafka';
 import {
-  createDatabase, createIdentity, createLogger, createMetrics, createRedis, identityMigrations, loadConfig, logDestination, migrateToLatest,
+  closeRedis, createDatabase, createIdentity, createLogger, createMetrics, createRedis, identityMigrations, loadConfig, logDestination, migrateToLatest,
   type DatabaseHandle,
 } from '@baton/kit';
 import { sql, type Kysely } from 'kysely';
@@ -107,7 +107,7 @@ async function serve(): Promise<void> {
   process.on('message', (message: { type: string }) => {
     if (message.type === 'drain') void drain(database.db).then((drained) => process.send?.(drained));
     if (message.type === 'cpu') void cpu(database.db, id, loopDelay).then((usage) => process.send?.(usage));
-    if (message.type === 'stop') void cleanUp([() => app.close(), () => relay.stop(), () => publisher.disconnect(), () => deleteTopics(kafka, [id]), () => redis.quit()], database, id, slug);
+    if (message.type === 'stop') void cleanUp([() => app.close(), () => relay.stop(), () => publisher.disconnect(), () => deleteTopics(kafka, [id]), () => closeRedis(redis)], database, id, slug);
   });
   process.send?.({ type: 'ready', capture, bare, key } satisfies Ready);
 }

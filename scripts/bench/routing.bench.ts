@@ -16,7 +16,7 @@
 // (--concurrency and --chunk override ROUTING_CONSUMER_CONCURRENCY / _CHUNK_SIZE; by default the service's defaults.)
 import { createEvent, exampleEvents } from '@baton/contracts';
 import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, ensureTopics, type ConsumerOptions, type MessageContext, type Publisher } from '@baton/kafka';
-import { createDatabase, createIdentity, createLogger, createMetrics, createRedis, loadConfig, migrateToLatest, startMessaging, type Messaging } from '@baton/kit';
+import { createDatabase, closeRedis, createIdentity, createLogger, createMetrics, createRedis, loadConfig, migrateToLatest, startMessaging, type Messaging } from '@baton/kit';
 import { sql, type Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -295,7 +295,7 @@ async function main(): Promise<void> {
       if (keys.length > 0) await redis.del(...keys);
       if ((cursor = nextCursor) === '0') break;
     }
-    await redis.quit();
+    await closeRedis(redis);
     await sql`DROP SCHEMA ${sql.id(id)} CASCADE`.execute(routing.db);
     await routing.close();
   }

@@ -10,6 +10,6 @@ export { onShutdown, runMain, runShutdown, startPeriodic, type ShutdownStep } fr
 export { LOG_FLUSH_INTERVAL_MS, REDACTED_KEYS, createLogger, logDestination, serializeError, type Logger } from './logger.js';
 export { createMetrics, type MetricsRegistry } from './metrics.js';
 export { pingPostgres, pingRedis } from './readiness.js';
-export { createRedis, type Redis } from './redis.js';
+export { closeRedis, createRedis, type Redis } from './redis.js';
 export { startMessaging, type Messaging } from './messaging.js';
 export { startService, type ServiceDefinition, type ServiceInfra, type ServiceStarted } from './service.js';

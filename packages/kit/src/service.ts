@@ -8,7 +8,7 @@ import { createIdentity, identityMigrations, type Identity } from './identity/in
 import { createLogger, type Logger } from './logger.js';
 import { startMessaging, type Messaging } from './messaging.js';
 import { createMetrics, type MetricsRegistry } from './metrics.js';
-import { createRedis, type Redis } from './redis.js';
+import { closeRedis, createRedis, type Redis } from './redis.js';
 
 /** What startService opens before handing over to the service's own start function. */
 export type ServiceInfra<C extends BaseConfig, DB, R extends boolean> = {
@@ -63,7 +63,7 @@ export function startService<C extends BaseConfig, DB, R extends boolean>(def: S
         messaging.stopConsumers,
         ...shutdown,
         ...messaging.shutdown,
-        ...(redis ? [{ name: 'redis', close: () => redis.quit() }] : []),
+        ...(redis ? [{ name: 'redis', close: () => closeRedis(redis) }] : []),
         { name: 'postgres', close: database.close },
       ],
       { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },

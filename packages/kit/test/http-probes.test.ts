@@ -2,7 +2,7 @@ import { testEnv, uniqueName } from '@baton/testing';
 import { createDatabase, type DatabaseHandle } from '../src/db.js';
 import type { HttpApp } from '../src/http/index.js';
 import { pingPostgres, pingRedis } from '../src/readiness.js';
-import { createRedis, type Redis } from '../src/redis.js';
+import { closeRedis, createRedis, type Redis } from '../src/redis.js';
 import { buildTestApp, validPerson } from './http-test-app.js';
 import { type memoryDestination } from './support.js';
 
@@ -80,7 +80,7 @@ describe('/readyz', () => {
     redis = createRedis(testEnv().redisUrl, { name: 'kit-readyz-test' });
   });
   afterAll(async () => {
-    await redis.quit();
+    await closeRedis(redis);
     await database.close();
   });
 

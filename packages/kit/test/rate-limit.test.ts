@@ -6,7 +6,7 @@ import { registerRateLimit } from '../src/http/rate-limit.js';
 import { createIdentity, identityMigrations, type Identity } from '../src/identity/index.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
-import { createRedis, type Redis } from '../src/redis.js';
+import { closeRedis, createRedis, type Redis } from '../src/redis.js';
 
 describe('registerRateLimit', () => {
   const nameSpace = `${uniqueName('kit-rl')}:`;
@@ -46,7 +46,7 @@ describe('registerRateLimit', () => {
     await app.close();
     const keys = await redis.keys(`${nameSpace}*`);
     if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await closeRedis(redis);
     await database.close();
   });
 
@@ -136,7 +136,7 @@ describe('registerRateLimit', () => {
       expect(total).toBeLessThanOrEqual(110);
     } finally {
       await twin.close();
-      await twinRedis.quit();
+      await closeRedis(twinRedis);
     }
   });
 

@@ -1,5 +1,6 @@
 import { createKafkaClient } from '@baton/kafka';
 import {
+  closeRedis,
   createDatabase,
   createLogger,
   createMetrics,
@@ -50,7 +51,7 @@ export async function openServiceHarness<DB>(service: string, migrations: Record
     env: { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, KAFKA_BROKERS: env.kafkaBrokers.join(',') },
     async close() {
       await kafka.close();
-      await redis.quit();
+      await closeRedis(redis);
       await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
       await database.close();
     },

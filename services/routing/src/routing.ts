@@ -1,4 +1,4 @@
-import { createRedis, startIdempotencyPurge, startPeriodic, type Identity, type Logger, type Messaging, type MetricsRegistry, type Redis, type ServiceStarted, type ShutdownStep } from '@baton/kit';
+import { closeRedis, createRedis, startIdempotencyPurge, startPeriodic, type Identity, type Logger, type Messaging, type MetricsRegistry, type Redis, type ServiceStarted, type ShutdownStep } from '@baton/kit';
 import type { RunningConsumer } from '@baton/kafka';
 import type { Kysely } from 'kysely';
 import { buildApp } from './app.js';
@@ -43,7 +43,7 @@ async function startTimers(infra: RoutingInfra, clock: () => Date) {
     { name: 'sla-worker', close: () => worker.close() },
     sweep,
     { name: 'sla-queue', close: () => timers.close() },
-    { name: 'sla-redis', close: () => connection.quit() },
+    { name: 'sla-redis', close: () => closeRedis(connection) },
   ];
   return { timers, shutdown };
 }
