@@ -16,7 +16,7 @@
 // (--concurrency and --chunk override ROUTING_CONSUMER_CONCURRENCY / _CHUNK_SIZE; by default the service's defaults.)
 import { createEvent, exampleEvents } from '@baton/contracts';
 import { createKafkaClient, createOutboxRelay, createPublisher, deleteTopics, ensureTopics, type ConsumerOptions, type MessageContext, type Publisher } from '@baton/kafka';
-import { createDatabase, closeRedis, createIdentity, createLogger, createMetrics, createRedis, loadConfig, migrateToLatest, startMessaging, type Messaging } from '@baton/kit';
+import { closeRedis, createDatabase, createIdentity, createLogger, createMetrics, createRedis, loadConfig, migrateToLatest, startMessaging, type Messaging } from '@baton/kit';
 import { sql, type Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

@@ -7,7 +7,7 @@ export { registerRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 export * from './identity/index.js';
 export * from './idempotency/index.js';
 export { onShutdown, runMain, runShutdown, startPeriodic, type ShutdownStep } from './lifecycle.js';
-export { LOG_FLUSH_INTERVAL_MS, REDACTED_KEYS, createLogger, logDestination, serializeError, type Logger } from './logger.js';
+export { REDACTED_KEYS, createLogger, logDestination, serializeError, type Logger } from './logger.js';
 export { createMetrics, type MetricsRegistry } from './metrics.js';
 export { pingPostgres, pingRedis } from './readiness.js';
 export { closeRedis, createRedis, type Redis } from './redis.js';

@@ -76,7 +76,7 @@ function redactArguments(this: pino.Logger, args: Parameters<pino.LogFn>, method
 }
 
 /** How long a log line may wait in the buffer of `logDestination` before it is written. */
-export const LOG_FLUSH_INTERVAL_MS = 250;
+const LOG_FLUSH_INTERVAL_MS = 250;
 
 /**
  * Where log lines go unless a caller says otherwise: stdout, or the file at `path`. Lines are buffered and

@@ -49,6 +49,30 @@ describe('closeRedis', () => {
     }
   });
 
+  it('returns at once when Redis is down and the client is reconnecting, where a QUIT would wait for ever', async () => {
+    const peer = createServer();
+    peer.listen(0, '127.0.0.1');
+    await once(peer, 'listening');
+    const { port } = peer.address() as AddressInfo;
+    peer.close();
+    await once(peer, 'close');
+    // The port is free again: nothing answers there.
+    const client = createRedis(`redis://127.0.0.1:${port}`);
+    try {
+      // Not events.once, which rejects on the client's 'error' event (ECONNREFUSED) that comes first.
+      await new Promise((resolve) => client.once('reconnecting', resolve));
+      // Without the disconnect, closeRedis would wait for ever and the test time out.
+      await closeRedis(client);
+      let attempts = 0;
+      client.on('connecting', () => (attempts += 1));
+      // ioredis retries after 50, 100, 150 ms...: a client still trying would have tried again by now.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(attempts).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('closes a connection to the real Redis after the commands already sent', async () => {
     const redis = createRedis(testEnv().redisUrl, { name: 'close-redis-test' });
     const key = `close-redis-test:${process.pid}:${Date.now()}`;
